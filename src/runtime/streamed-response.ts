@@ -1,0 +1,75 @@
+/**
+ * Base class for a model's streamed response, as pydantic-ai's `StreamedResponse`: the
+ * subclass yields events built with `this.parts` (a `PartsManager`) and sets `usage`,
+ * `modelName`, `finishReason` as data arrives; this class adds `PartEndEvent`s and builds the
+ * final `ModelResponse` with `get()`.
+ */
+import type { FinishReason, ModelResponse } from './messages.js';
+import { nowIso } from './messages.js';
+import { PartsManager } from './parts-manager.js';
+import type { ModelResponseStreamEvent } from './stream-events.js';
+import type { RequestUsage } from './usage.js';
+
+export abstract class StreamedResponse implements AsyncIterable<ModelResponseStreamEvent> {
+  /** Assembles the parts; subclasses call its `handle*` methods and yield the events. */
+  protected readonly parts = new PartsManager();
+  /** Usage so far; subclasses update it (e.g. from OpenAI's final usage chunk). */
+  usage: RequestUsage = { inputTokens: 0, outputTokens: 0 };
+  modelName: string;
+  /** ISO-8601 time the stream started. */
+  timestamp: string = nowIso();
+  finishReason: FinishReason | undefined;
+  providerName: string | undefined;
+  providerResponseId: string | undefined;
+  providerDetails: Record<string, unknown> | undefined;
+  private started = false;
+  private done = false;
+
+  constructor(modelName: string) {
+    this.modelName = modelName;
+  }
+
+  /** Yields the stream's part events (no `PartEndEvent`s: this class adds them). */
+  protected abstract iterateEvents(): AsyncIterable<ModelResponseStreamEvent>;
+
+  /** True once the underlying stream has been fully consumed. */
+  get isComplete(): boolean {
+    return this.done;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ModelResponseStreamEvent> {
+    if (this.started) throw new Error('A streamed response can only be iterated once');
+    this.started = true;
+    let open: number | undefined;
+    for await (const event of this.iterateEvents()) {
+      if (event.eventKind === 'part_end') continue;
+      if (event.eventKind === 'part_start' && open !== undefined && open !== event.index) {
+        const part = this.parts.partAt(open);
+        if (part) yield { eventKind: 'part_end', index: open, part: { ...part } };
+      }
+      open = event.index;
+      yield event;
+    }
+    if (open !== undefined) {
+      const part = this.parts.partAt(open);
+      if (part) yield { eventKind: 'part_end', index: open, part: { ...part } };
+    }
+    this.done = true;
+  }
+
+  /** The response as assembled so far. */
+  get(): ModelResponse {
+    const r: ModelResponse = {
+      kind: 'response',
+      parts: this.parts.getParts(),
+      usage: { ...this.usage },
+      modelName: this.modelName,
+      timestamp: this.timestamp,
+    };
+    if (this.finishReason !== undefined) r.finishReason = this.finishReason;
+    if (this.providerName !== undefined) r.providerName = this.providerName;
+    if (this.providerResponseId !== undefined) r.providerResponseId = this.providerResponseId;
+    if (this.providerDetails !== undefined) r.providerDetails = this.providerDetails;
+    return r;
+  }
+}
