@@ -1,0 +1,327 @@
+/**
+ * The nodes of an agent run's graph (pydantic-ai's `_agent_graph.py`):
+ * `UserPromptNode -> ModelRequestNode -> CallToolsNode -> (ModelRequestNode | End)`.
+ * Each node is data plus a step; `AgentRun.next(node)` runs the step and returns the next node.
+ */
+import { UnexpectedModelBehavior, ModelRetry } from './errors.js';
+import type { ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
+import { generateToolCallId, nowIso } from './messages.js';
+import type { ModelRequestParameters } from './model.js';
+import { PartsManager } from './parts-manager.js';
+import { buildRunContext, consumeOutputRetry, throwIfAborted } from './run-state.js';
+import type { RunState } from './run-state.js';
+import { StreamedResponse } from './streamed-response.js';
+import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } from './stream-events.js';
+import { processToolCalls, runOutputValidators } from './tool-execution.js';
+import type { FinalResult } from './tool-execution.js';
+
+export type { FinalResult } from './tool-execution.js';
+
+/** Opaque handle on a run's state, passed to `node.stream(run.ctx)`. */
+export interface GraphRunContext {
+  /** @internal */
+  readonly state: RunState<any>;
+}
+
+async function resolvePrompts<Deps>(state: RunState<Deps>, items: RunState<Deps>['instructions']): Promise<string[]> {
+  const out: string[] = [];
+  let ctx;
+  for (const item of items) {
+    if (typeof item === 'string') {
+      if (item !== '') out.push(item);
+    } else {
+      ctx ??= buildRunContext(state);
+      const v = await item(ctx);
+      if (v !== undefined && v !== '') out.push(v);
+    }
+  }
+  return out;
+}
+
+/** Instructions for the next request: the agent's (static and dynamic), then prompted-output ones, joined by a blank line. */
+async function computeInstructions<Deps>(state: RunState<Deps>): Promise<string | undefined> {
+  const parts = state.instructions.length === 0 ? [] : await resolvePrompts(state, state.instructions);
+  if (state.output.promptedInstructions !== undefined) parts.push(state.output.promptedInstructions);
+  return parts.length === 0 ? undefined : parts.join('\n\n');
+}
+
+/** The first node: builds the first request from the prompt, system prompts and history. */
+export class UserPromptNode {
+  readonly nodeKind = 'user-prompt' as const;
+  constructor(
+    /** The user prompt; `undefined` when the run continues a history without a new prompt. */
+    readonly userPrompt: string | readonly UserContent[] | undefined,
+  ) {}
+
+  /** @internal */
+  async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
+    const history = state.messages;
+    const last = history[history.length - 1];
+    if (this.userPrompt === undefined) {
+      if (last === undefined) throw new UnexpectedModelBehavior('No prompt and no message history: give a prompt or a history to continue.');
+      if (last.kind === 'response') return new CallToolsNode(last);
+      // A history ending in a request is sent again (with current instructions).
+      history.pop();
+      return new ModelRequestNode({ ...last, parts: [...last.parts] });
+    }
+    const parts: ModelRequestPart[] = [];
+    const ts = nowIso();
+    if (history.length === 0 && state.systemPrompts.length > 0) {
+      for (const sp of await resolvePrompts(state, state.systemPrompts)) parts.push({ partKind: 'system-prompt', content: sp, timestamp: ts });
+    }
+    const content = typeof this.userPrompt === 'string' ? this.userPrompt : [...this.userPrompt];
+    parts.push({ partKind: 'user-prompt', content, timestamp: ts });
+    if (last !== undefined && last.kind === 'request') {
+      // merge into the trailing request, as pydantic-ai does
+      history.pop();
+      return new ModelRequestNode({ ...last, parts: [...last.parts, ...parts] });
+    }
+    return new ModelRequestNode({ kind: 'request', parts });
+  }
+}
+
+function isFinalStart(state: RunState<any>, ev: ModelResponseStreamEvent): AgentStreamEvent | undefined {
+  if (ev.eventKind !== 'part_start') return undefined;
+  const p = ev.part;
+  if (p.partKind === 'text' && state.output.processText !== undefined) return { eventKind: 'final_result' };
+  if (p.partKind === 'tool-call' && state.output.tools.has(p.toolName)) {
+    return { eventKind: 'final_result', toolName: p.toolName, toolCallId: p.toolCallId };
+  }
+  return undefined;
+}
+
+/** Sends `request` to the model. After it runs, `.response` holds the model's answer. */
+export class ModelRequestNode {
+  readonly nodeKind = 'model-request' as const;
+  private result: ModelResponse | undefined;
+  private streamed = false;
+  constructor(readonly request: ModelRequest) {}
+
+  /** The response, once the node has run or been streamed. */
+  get response(): ModelResponse | undefined {
+    return this.result;
+  }
+
+  private async prepare(state: RunState<any>): Promise<ModelRequestParameters> {
+    throwIfAborted(state);
+    state.usageLimits?.checkBeforeRequest(state.usage);
+    const instructions = await computeInstructions(state);
+    if (instructions !== undefined) this.request.instructions = instructions;
+    else delete this.request.instructions;
+    state.messages.push(this.request);
+    state.runStep += 1;
+    const customize = state.model.customizeRequestParameters;
+    return customize ? customize.call(state.model, state.requestParams) : state.requestParams;
+  }
+
+  private finish(state: RunState<any>, response: ModelResponse): CallToolsNode {
+    if (response.modelName === undefined) response.modelName = state.model.modelName;
+    state.usage.requests += 1;
+    state.usage.incr(response.usage);
+    state.messages.push(response);
+    state.usageLimits?.checkTokens(state.usage);
+    this.result = response;
+    return new CallToolsNode(response);
+  }
+
+  /** @internal */
+  async run(state: RunState<any>): Promise<CallToolsNode> {
+    if (this.result !== undefined) return new CallToolsNode(this.result);
+    if (this.streamed) throw new Error('ModelRequestNode: the stream was not consumed to the end');
+    const params = await this.prepare(state);
+    const msgs = state.messages;
+    const response = state.instrumentation
+      ? await state.instrumentation.chat(state.model, msgs, state.modelSettings, params, () => state.model.request(msgs, state.modelSettings, params))
+      : await state.model.request(msgs, state.modelSettings, params);
+    return this.finish(state, response);
+  }
+
+  /**
+   * Streams the model's response: part events, plus one `final_result` event right after the
+   * part that starts the final result (text, or an output-tool call). Iterate to the end, then
+   * call `run.next(node)`.
+   */
+  stream(ctx: GraphRunContext): AsyncIterable<AgentStreamEvent> {
+    return this.streamEvents(ctx.state);
+  }
+
+  /** @internal */
+  async *streamEvents(state: RunState<any>): AsyncGenerator<AgentStreamEvent, CallToolsNode> {
+    if (this.result !== undefined || this.streamed) throw new Error('ModelRequestNode: already run or streamed');
+    this.streamed = true;
+    const params = await this.prepare(state);
+    const msgs = state.messages;
+    let streamed: StreamedResponse | undefined;
+    const manager = new PartsManager();
+    let finalSent = false;
+    const consume = async function* (this: void): AsyncGenerator<AgentStreamEvent, ModelResponse> {
+      const source = state.model.requestStream(msgs, state.modelSettings, params);
+      if (source instanceof StreamedResponse) streamed = source;
+      for await (const ev of source) {
+        if (!streamed) manager.applyEvent(ev);
+        yield ev;
+        if (!finalSent) {
+          const f = isFinalStart(state, ev);
+          if (f) {
+            finalSent = true;
+            yield f;
+          }
+        }
+      }
+      if (streamed) return streamed.get();
+      return { kind: 'response', parts: manager.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: state.model.modelName, timestamp: nowIso() };
+    };
+    let response: ModelResponse;
+    if (state.instrumentation) {
+      response = yield* state.instrumentation.chatStream(state.model, msgs, state.modelSettings, params, consume);
+    } else {
+      response = yield* consume();
+    }
+    return this.finish(state, response);
+  }
+}
+
+/** Handles a model response: runs tools, validates output, decides whether the run ends. */
+export class CallToolsNode {
+  readonly nodeKind = 'call-tools' as const;
+  private next: ModelRequestNode | End<unknown> | undefined;
+  constructor(readonly modelResponse: ModelResponse) {}
+
+  /** @internal */
+  async run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
+    if (this.next) return this.next;
+    this.next = await this.handle(state, undefined);
+    return this.next;
+  }
+
+  /** Streams `function_tool_call` / `function_tool_result` events while the tools run. */
+  stream(ctx: GraphRunContext): AsyncIterable<HandleResponseEvent> {
+    return this.streamEvents(ctx.state);
+  }
+
+  /** @internal */
+  async *streamEvents(state: RunState<any>): AsyncGenerator<HandleResponseEvent, ModelRequestNode | End<unknown>> {
+    if (this.next) return this.next;
+    const queue: HandleResponseEvent[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let error: unknown;
+    let hasError = false;
+    const p = this.handle(state, (e) => {
+      queue.push(e);
+      wake?.();
+    }).then(
+      (n) => {
+        this.next = n;
+        done = true;
+        wake?.();
+      },
+      (e: unknown) => {
+        error = e;
+        hasError = true;
+        done = true;
+        wake?.();
+      },
+    );
+    while (true) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (done) break;
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    await p;
+    if (hasError) throw error;
+    return this.next!;
+  }
+
+  private retryRequest(part: RetryPromptPart): ModelRequestNode {
+    return new ModelRequestNode({ kind: 'request', parts: [part] });
+  }
+
+  private end(state: RunState<any>, final: FinalResult<unknown>, parts: ModelRequestPart[]): End<unknown> {
+    if (parts.length > 0) state.messages.push({ kind: 'request', parts });
+    return new End(final);
+  }
+
+  /** Validates text as the final output; returns the result or the retry part. */
+  private async textOutput(state: RunState<any>, text: string): Promise<FinalResult<unknown> | RetryPromptPart> {
+    const proc = state.output.processText!;
+    const ctx = buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries });
+    let r;
+    try {
+      r = await proc(text, ctx);
+    } catch (e) {
+      if (e instanceof ModelRetry) return { partKind: 'retry-prompt', content: e.message, toolCallId: generateToolCallId(), timestamp: nowIso() };
+      throw e;
+    }
+    if (!r.ok) return { partKind: 'retry-prompt', content: r.details, toolCallId: generateToolCallId(), timestamp: nowIso() };
+    const v = await runOutputValidators(state, r.value, undefined);
+    if (!v.ok) return { partKind: 'retry-prompt', content: v.error.message, toolCallId: generateToolCallId(), timestamp: nowIso() };
+    return { output: v.value };
+  }
+
+  private async handle(state: RunState<any>, emit: ((e: HandleResponseEvent) => void) | undefined): Promise<ModelRequestNode | End<unknown>> {
+    throwIfAborted(state);
+    const response = this.modelResponse;
+    let text = '';
+    let hasText = false;
+    let calls: ToolCallPart[] | undefined;
+    for (const p of response.parts) {
+      if (p.partKind === 'text') {
+        text += p.content;
+        if (p.content !== '') hasText = true;
+      } else if (p.partKind === 'tool-call') (calls ??= []).push(p);
+    }
+    if (calls === undefined && !hasText && response.finishReason === 'length') {
+      throw new UnexpectedModelBehavior(
+        'Model token limit exceeded before any response was generated. Increase the maxTokens model setting, or simplify the prompt.',
+      );
+    }
+    if (calls !== undefined) {
+      let textResult: FinalResult<unknown> | undefined;
+      if (state.endStrategy === 'early' && hasText && state.output.processText !== undefined && calls.every((c) => !state.output.tools.has(c.toolName))) {
+        const r = await this.textOutput(state, text);
+        if (!('partKind' in r)) textResult = r;
+      }
+      const outcome = await processToolCalls(state, calls, textResult, emit);
+      if (outcome.finalResult !== undefined) return this.end(state, outcome.finalResult, outcome.parts);
+      return new ModelRequestNode({ kind: 'request', parts: outcome.parts });
+    }
+    const alternatives: string[] = [];
+    if (state.output.tools.size > 0) alternatives.push('include your response in a tool call');
+    else if (state.tools.size > 0) alternatives.push('call a tool');
+    if (state.output.processText !== undefined) {
+      if (hasText) {
+        const r = await this.textOutput(state, text);
+        if (!('partKind' in r)) return this.end(state, r, []);
+        consumeOutputRetry(state);
+        return this.retryRequest(r);
+      }
+      alternatives.unshift('return text');
+    }
+    consumeOutputRetry(state);
+    return this.retryRequest({ partKind: 'retry-prompt', content: `Please ${alternatives.join(' or ')}.`, toolCallId: generateToolCallId(), timestamp: nowIso() });
+  }
+}
+
+/** The last node: the run's final result. */
+export class End<O> {
+  readonly nodeKind = 'end' as const;
+  constructor(readonly data: FinalResult<O>) {}
+}
+
+/** Any node of an agent run. */
+export type AgentNode<O = unknown> = UserPromptNode | ModelRequestNode | CallToolsNode | End<O>;
+
+export function isUserPromptNode(node: unknown): node is UserPromptNode {
+  return node instanceof UserPromptNode;
+}
+export function isModelRequestNode(node: unknown): node is ModelRequestNode {
+  return node instanceof ModelRequestNode;
+}
+export function isCallToolsNode(node: unknown): node is CallToolsNode {
+  return node instanceof CallToolsNode;
+}
+export function isEndNode<O = unknown>(node: unknown): node is End<O> {
+  return node instanceof End;
+}

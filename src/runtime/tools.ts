@@ -1,0 +1,82 @@
+/**
+ * Function tools: a zod object schema for the arguments and an `execute` function
+ * (pydantic-ai's `Tool`).
+ */
+import { z } from 'zod';
+import { UserError } from './errors.js';
+import type { JsonSchema, ToolDefinition } from './model.js';
+import type { RunContext } from './run-context.js';
+
+/** Any zod object schema usable as tool parameters. */
+export type ToolParameters = z.ZodObject<z.ZodRawShape>;
+
+/** Options of `tool()`. */
+export interface ToolOptions<Deps, P extends ToolParameters, R> {
+  /** Name the model calls the tool by: letters, digits, `_` and `-`, at most 64 characters. */
+  name: string;
+  /** Description sent to the model. Default: the schema's `.describe()` text, else none. */
+  description?: string;
+  /** Zod object schema of the arguments; its JSON schema (`z.toJSONSchema`) is sent to the model. */
+  parameters: P;
+  /** Runs the tool. May throw `ModelRetry` to ask the model to call it again differently. */
+  execute: (args: z.output<P>, ctx: RunContext<Deps>) => R | Promise<R>;
+  /** How many times the model may retry this tool after a failure. Default: the agent's `retries`. */
+  retries?: number;
+  /** Whether to ask the provider to enforce the schema strictly (OpenAI `strict`). `undefined`: provider decides. */
+  strict?: boolean;
+}
+
+/** A function tool registered on an agent. */
+export interface Tool<Deps = any> {
+  readonly kind: 'function-tool';
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly parameters: ToolParameters;
+  readonly retries: number | undefined;
+  readonly strict: boolean | undefined;
+  /** The tool definition sent to models (computed once). */
+  readonly definition: ToolDefinition;
+  readonly execute: (args: any, ctx: RunContext<Deps>) => unknown;
+}
+
+const TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key. */
+export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
+  const js = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown>;
+  delete js['$schema'];
+  return js as JsonSchema;
+}
+
+/**
+ * Builds a function tool.
+ * @throws UserError when the name is not a valid identifier or `parameters` is not a zod object.
+ */
+export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = unknown>(options: ToolOptions<Deps, P, R>): Tool<Deps> {
+  if (!TOOL_NAME_RE.test(options.name)) {
+    throw new UserError(
+      `Tool name ${JSON.stringify(options.name)} is not valid: use 1-64 letters, digits, '_' or '-' (e.g. 'get_weather').`,
+    );
+  }
+  if (!(options.parameters instanceof z.ZodObject)) {
+    throw new UserError(`Tool '${options.name}': 'parameters' must be a zod object schema, e.g. z.object({ city: z.string() }).`);
+  }
+  const description = options.description ?? options.parameters.description;
+  const definition: ToolDefinition = {
+    name: options.name,
+    parametersJsonSchema: toModelJsonSchema(options.parameters),
+    kind: 'function',
+  };
+  if (description !== undefined) definition.description = description;
+  if (options.strict !== undefined) definition.strict = options.strict;
+  return {
+    kind: 'function-tool',
+    name: options.name,
+    description,
+    parameters: options.parameters,
+    retries: options.retries,
+    strict: options.strict,
+    definition,
+    execute: options.execute as Tool<Deps>['execute'],
+  };
+}
