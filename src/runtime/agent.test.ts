@@ -176,7 +176,8 @@ describe('Agent.run', () => {
       expect(info.outputTools.map((t) => t.name)).toEqual(['final_result_CityLocation', 'final_result_Country']);
       return [call('final_result_Country', { country: 'France' })];
     });
-    const agent = new Agent({ model, outputType: [CityLocation, Country] });
+    // TypeScript cannot infer a union from a list of schemas: name the output type.
+    const agent = new Agent<undefined, z.infer<typeof CityLocation> | z.infer<typeof Country>>({ model, outputType: [CityLocation, Country] });
     const result = await agent.run('x');
     expect(result.output).toEqual({ country: 'France' });
   });
