@@ -17,6 +17,11 @@ export interface ToolDefinition {
   kind: 'function' | 'output';
   /** Whether the provider should enforce the schema strictly (OpenAI `strict`); `undefined` lets the provider decide. */
   strict?: boolean;
+  /**
+   * For output tools whose output type is not an object: the key the value travels under
+   * (`'response'`, as pydantic-ai's `outer_typed_dict_key`). `undefined` for object outputs.
+   */
+  outerTypedDictKey?: string;
 }
 
 /** The structured-output object for native/prompted output modes. */

@@ -222,6 +222,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const definition: ToolDefinition = { name, description, parametersJsonSchema: js, kind: 'output' };
     if (spec.strict !== undefined) definition.strict = spec.strict;
+    if (wrapped) definition.outerTypedDictKey = 'response';
     tools.set(name, { definition, schema: spec.schema, wrapped, maxRetries: spec.maxRetries });
     defs.push(definition);
   });
