@@ -151,3 +151,50 @@ describe('node.stream inside iter', () => {
     expect(seen).toEqual(['part_start', 'part_end', 'function_tool_call', 'function_tool_result', 'part_start', 'final_result', 'part_end']);
   });
 });
+
+describe('streamed and non-streamed runs (property)', () => {
+  it('produce the same final messages for the same FunctionModel script, bar timestamps and usage', async () => {
+    const { default: fc } = await import('fast-check');
+    const echo = tool({ name: 'echo', parameters: z.object({ value: z.string() }), execute: ({ value }) => value.toUpperCase() });
+    const script = fc.record({
+      toolSteps: fc.array(fc.array(fc.string(), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+      finalWords: fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 5 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(script, async ({ toolSteps, finalWords }) => {
+        const stepOf = (messages: ModelMessage[]) => messages.filter((m) => m.kind === 'response').length;
+        const model = new FunctionModel(
+          (messages) => {
+            const step = toolSteps[stepOf(messages)];
+            if (step === undefined) return [{ partKind: 'text', content: finalWords.join('') }];
+            return step.map((value, i) => ({ partKind: 'tool-call' as const, toolName: 'echo', args: JSON.stringify({ value }), toolCallId: `c${stepOf(messages)}_${i}` }));
+          },
+          {
+            modelName: 'scripted',
+            stream: async function* (messages) {
+              const step = toolSteps[stepOf(messages)];
+              if (step === undefined) {
+                for (const w of finalWords) yield w;
+                return;
+              }
+              for (const [i, value] of step.entries()) {
+                const json = JSON.stringify({ value });
+                const cut = Math.floor(json.length / 2);
+                yield { [i]: { name: 'echo', jsonArgs: json.slice(0, cut), toolCallId: `c${stepOf(messages)}_${i}` } };
+                yield { [i]: { jsonArgs: json.slice(cut) } };
+              }
+            },
+          },
+        );
+        const agent = new Agent({ model, tools: [echo] });
+        const plain = await agent.run('go');
+        const stream = await agent.runStream('go');
+        expect(await stream.getOutput()).toBe(plain.output);
+        const strip = (ms: ModelMessage[]) =>
+          stripTimestamps(ms.map((x) => (x.kind === 'response' ? { ...x, usage: { inputTokens: 0, outputTokens: 0 } } : x)));
+        expect(strip(stream.allMessages())).toEqual(strip(plain.allMessages()));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
