@@ -328,3 +328,12 @@ describe('abort and bad input', () => {
     expect(() => agent.tool(weather)).toThrow(UserError);
   });
 });
+
+describe('runs without a user prompt', () => {
+  it('sends the system prompts alone when there is neither a prompt nor a history', async () => {
+    const model = new FunctionModel((messages) => [{ partKind: 'text', content: `parts: ${(messages[0] as { parts: unknown[] }).parts.length}` }]);
+    const result = await new Agent({ model, systemPrompt: 'You are a potato.' }).run();
+    expect(result.output).toBe('parts: 1');
+    expect(result.allMessages()[0]).toMatchObject({ kind: 'request', parts: [{ partKind: 'system-prompt', content: 'You are a potato.' }] });
+  });
+});

@@ -58,7 +58,12 @@ export class UserPromptNode {
     const history = state.messages;
     const last = history[history.length - 1];
     if (this.userPrompt === undefined) {
-      if (last === undefined) throw new UnexpectedModelBehavior('No prompt and no message history: give a prompt or a history to continue.');
+      if (last === undefined) {
+        // No prompt and no history: send the system prompts alone, as pydantic-ai does.
+        const ts = nowIso();
+        const parts: ModelRequestPart[] = (await resolvePrompts(state, state.systemPrompts)).map((content) => ({ partKind: 'system-prompt', content, timestamp: ts }));
+        return new ModelRequestNode({ kind: 'request', parts });
+      }
       if (last.kind === 'response') return new CallToolsNode(last);
       // A history ending in a request is sent again (with current instructions).
       history.pop();

@@ -16,7 +16,21 @@ export const DEFAULT_OUTPUT_TOOL_NAME = 'final_result';
 export const DEFAULT_OUTPUT_TOOL_DESCRIPTION = 'The final response which ends this conversation';
 /** pydantic-ai's default template for `PromptedOutput`; `{schema}` is replaced by the JSON schema. */
 export const DEFAULT_PROMPTED_OUTPUT_TEMPLATE =
-  "\nAlways respond with a JSON object that's compatible with this schema:\n\n{schema}\n\nDon't include any text or Markdown fencing before or after.\n";
+  "Always respond with a JSON object that's compatible with this schema:\n\n{schema}\n\nDon't include any text or Markdown fencing before or after.";
+
+/**
+ * JSON text as Python's `json.dumps` writes it by default (`', '` and `': '` separators,
+ * non-ASCII escaped), so prompts carrying a schema match what pydantic-ai sends byte for byte.
+ */
+export function pythonJsonDumps(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const s = JSON.stringify(value ?? null);
+    return typeof value === 'string' ? s.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  return `{${entries.map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+}
 
 /** Output through one or more output tools (the default for zod schemas). */
 export interface ToolOutputSpec<O> {
@@ -306,7 +320,7 @@ function compileObjectOutput(
     if (outputObject.description) shown['description'] = outputObject.description;
     let template = options.template ?? DEFAULT_PROMPTED_OUTPUT_TEMPLATE;
     if (!template.includes('{schema}')) template = `${template}\n\n{schema}`;
-    promptedInstructions = template.replace('{schema}', JSON.stringify(shown));
+    promptedInstructions = template.replace('{schema}', pythonJsonDumps(shown));
   }
   return {
     mode,

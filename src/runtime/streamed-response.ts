@@ -40,19 +40,31 @@ export abstract class StreamedResponse implements AsyncIterable<ModelResponseStr
   async *[Symbol.asyncIterator](): AsyncIterator<ModelResponseStreamEvent> {
     if (this.started) throw new Error('A streamed response can only be iterated once');
     this.started = true;
-    let open: number | undefined;
+    // As pydantic-ai: a part ends when the next part starts; parts still open end with the stream.
+    let last: number | undefined;
+    const ended = new Set<number>();
+    const started: number[] = [];
+    const end = (index: number): ModelResponseStreamEvent | undefined => {
+      if (ended.has(index)) return undefined;
+      ended.add(index);
+      const part = this.parts.partAt(index);
+      return part ? { eventKind: 'part_end', index, part: { ...part } } : undefined;
+    };
     for await (const event of this.iterateEvents()) {
       if (event.eventKind === 'part_end') continue;
-      if (event.eventKind === 'part_start' && open !== undefined && open !== event.index) {
-        const part = this.parts.partAt(open);
-        if (part) yield { eventKind: 'part_end', index: open, part: { ...part } };
+      if (event.eventKind === 'part_start' && event.index !== last) {
+        if (last !== undefined) {
+          const e = end(last);
+          if (e) yield e;
+        }
+        last = event.index;
+        started.push(event.index);
       }
-      open = event.index;
       yield event;
     }
-    if (open !== undefined) {
-      const part = this.parts.partAt(open);
-      if (part) yield { eventKind: 'part_end', index: open, part: { ...part } };
+    for (const index of started) {
+      const e = end(index);
+      if (e) yield e;
     }
     this.done = true;
   }
