@@ -1,0 +1,188 @@
+/**
+ * Request matching: which recorded interaction answers an incoming request, and, on a miss,
+ * which recorded request is nearest and how its body differs.
+ */
+import { createTwoFilesPatch, diffLines } from 'diff';
+import type { CassetteBody, CassetteRequest, MatchOn } from './cassette.js';
+import { serializeSse } from './sse.js';
+
+/** Default match parts for rehearse cassettes: method, the whole URL, and the body as JSON. */
+export const DEFAULT_MATCH_ON: readonly MatchOn[] = ['method', 'host', 'path', 'query', 'body'];
+/** Default match parts for foreign (VCR.py) cassettes, as pydantic-ai's suite matches. */
+export const FOREIGN_MATCH_ON: readonly MatchOn[] = ['method', 'host', 'path'];
+
+/** How requests are compared. */
+export interface MatchOptions {
+  /**
+   * Parts compared by the default matcher. Default: {@link DEFAULT_MATCH_ON}, or
+   * {@link FOREIGN_MATCH_ON} for a VCR.py cassette without rehearse metadata.
+   */
+  matchOn?: readonly MatchOn[];
+  /** Custom matcher; replaces `matchOn` when given. Receives normalised requests. */
+  match?: (recorded: CassetteRequest, incoming: CassetteRequest) => boolean;
+  /**
+   * Normalises volatile fields (ids, timestamps) before comparing; applied to a copy of both
+   * the recorded and the incoming request. Return a new request or mutate and return nothing.
+   */
+  normalize?: (request: CassetteRequest) => CassetteRequest | void;
+}
+
+/** JSON text with object keys sorted, so key order does not matter. `indent` as JSON.stringify. */
+export function stableStringify(v: unknown, indent?: number): string {
+  const sort = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sort);
+    if (typeof x === 'object' && x !== null) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) out[k] = sort((x as Record<string, unknown>)[k]);
+      return out;
+    }
+    return x;
+  };
+  return JSON.stringify(sort(v), null, indent) ?? 'undefined';
+}
+
+/** A comparable, readable text of a body: JSON (also JSON held as text) pretty-printed with sorted keys. */
+export function canonicalBody(body: CassetteBody): string {
+  switch (body.kind) {
+    case 'none':
+      return '';
+    case 'json':
+      return stableStringify(body.value, 2);
+    case 'text':
+      try {
+        return stableStringify(JSON.parse(body.text), 2);
+      } catch {
+        return body.text;
+      }
+    case 'base64':
+      return `base64:${body.data}`;
+    case 'sse':
+      return serializeSse(body.events);
+    default: {
+      const never: never = body;
+      return never;
+    }
+  }
+}
+
+function cloneRequest(r: CassetteRequest): CassetteRequest {
+  return structuredClone(r);
+}
+
+/** Applies the `normalize` hook to a copy. */
+export function normalizeRequest(r: CassetteRequest, options?: MatchOptions): CassetteRequest {
+  if (options?.normalize === undefined) return r;
+  const copy = cloneRequest(r);
+  return options.normalize(copy) ?? copy;
+}
+
+function sortedQuery(u: URL): string {
+  return [...u.searchParams.entries()]
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join('&');
+}
+
+/** Whether two (already normalised) requests agree on each part in `on`. */
+export function requestsMatch(recorded: CassetteRequest, incoming: CassetteRequest, on: readonly MatchOn[]): boolean {
+  const a = new URL(recorded.uri);
+  const b = new URL(incoming.uri);
+  for (const part of on) {
+    switch (part) {
+      case 'method':
+        if (recorded.method.toUpperCase() !== incoming.method.toUpperCase()) return false;
+        break;
+      case 'host':
+        if (a.host !== b.host || a.protocol !== b.protocol) return false;
+        break;
+      case 'path':
+        if (a.pathname !== b.pathname) return false;
+        break;
+      case 'query':
+        if (sortedQuery(a) !== sortedQuery(b)) return false;
+        break;
+      case 'body':
+        if (canonicalBody(recorded.body) !== canonicalBody(incoming.body)) return false;
+        break;
+      default: {
+        const never: never = part;
+        throw new Error(`unknown match part ${String(never)}`);
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Index of the first unplayed recorded request matching `incoming`, or -1. Equal requests are
+ * thus answered in recorded order.
+ */
+export function findMatch(args: {
+  recorded: readonly CassetteRequest[];
+  played: readonly boolean[];
+  incoming: CassetteRequest;
+  matchOn: readonly MatchOn[];
+  options?: MatchOptions;
+}): number {
+  const incoming = normalizeRequest(args.incoming, args.options);
+  for (let i = 0; i < args.recorded.length; i++) {
+    if (args.played[i]) continue;
+    const rec = normalizeRequest(args.recorded[i] as CassetteRequest, args.options);
+    const ok = args.options?.match ? args.options.match(rec, incoming) : requestsMatch(rec, incoming, args.matchOn);
+    if (ok) return i;
+  }
+  return -1;
+}
+
+function similarity(a: string, b: string): number {
+  if (a === b) return 1;
+  if (a.length + b.length > 400_000) return 0;
+  let same = 0;
+  let changed = 0;
+  for (const part of diffLines(a, b)) {
+    const n = part.count ?? 0;
+    if (part.added || part.removed) changed += n;
+    else same += 2 * n;
+  }
+  return same + changed === 0 ? 0 : same / (same + changed);
+}
+
+/** The recorded request nearest to `incoming` (unplayed preferred on ties), or `undefined` if none. */
+export function nearestRequest(args: {
+  recorded: readonly CassetteRequest[];
+  played: readonly boolean[];
+  incoming: CassetteRequest;
+  options?: MatchOptions;
+}): { index: number; request: CassetteRequest; played: boolean } | undefined {
+  const incoming = normalizeRequest(args.incoming, args.options);
+  const inBody = canonicalBody(incoming.body);
+  let best: { index: number; score: number } | undefined;
+  args.recorded.forEach((r0, index) => {
+    const r = normalizeRequest(r0, args.options);
+    let score = 0;
+    if (requestsMatch(r, incoming, ['method'])) score += 1;
+    if (requestsMatch(r, incoming, ['host'])) score += 2;
+    if (requestsMatch(r, incoming, ['path'])) score += 4;
+    if (requestsMatch(r, incoming, ['query'])) score += 1;
+    score += 3 * similarity(canonicalBody(r.body), inBody);
+    if (!args.played[index]) score += 0.5;
+    if (best === undefined || score > best.score) best = { index, score };
+  });
+  if (best === undefined) return undefined;
+  const b: { index: number } = best;
+  return { index: b.index, request: args.recorded[b.index] as CassetteRequest, played: args.played[b.index] ?? false };
+}
+
+/** Unified diff of two request bodies (pretty-printed sorted JSON when JSON); `''` when equal. */
+export function bodyDiff(recorded: CassetteRequest, incoming: CassetteRequest, options?: MatchOptions): string {
+  const a = canonicalBody(normalizeRequest(recorded, options).body);
+  const b = canonicalBody(normalizeRequest(incoming, options).body);
+  if (a === b) return '';
+  const patch = createTwoFilesPatch('recorded', 'incoming', `${a}\n`, `${b}\n`, undefined, undefined, { context: 3 });
+  // drop the "Index:"/"====" preamble lines diff writes
+  return patch
+    .split('\n')
+    .filter((l) => !l.startsWith('Index:') && !/^=+$/.test(l))
+    .join('\n')
+    .trimEnd();
+}

@@ -1,0 +1,361 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import type { ReadableStream } from 'node:stream/web';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CassetteEscape, CassetteFormatError, CassetteMismatch, CassetteRecordingInCI, CassetteSecretError, CassetteUnplayed } from './cassette.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server.js';
+import { readCassette } from './format.js';
+import { resolveRecordMode, withCassette } from './with-cassette.js';
+
+const noEnv = {}; // no CI, no REHEARSE_RECORD_MODE
+let dir: string;
+let server: FakeOpenAIServer;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rehearse-cassette-'));
+  server = await startFakeOpenAIServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+function client(baseURL = server.baseURL): OpenAI {
+  return new OpenAI({ apiKey: 'sk-test-0123456789abcdefghijkl', baseURL, maxRetries: 0 });
+}
+
+async function ask(c: OpenAI, content: string): Promise<string | null | undefined> {
+  const r = await c.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+  return r.choices[0]?.message.content;
+}
+
+async function askStream(c: OpenAI, content: string): Promise<string[]> {
+  const s = await c.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }], stream: true, stream_options: { include_usage: true } });
+  const deltas: string[] = [];
+  for await (const chunk of s) deltas.push(chunk.choices[0]?.delta.content ?? '');
+  return deltas;
+}
+
+describe('record then replay', () => {
+  it('records JSON through the real SDK and replays it with the server stopped', async () => {
+    const path = join(dir, 'json.yaml');
+    const recorded = await withCassette(path, { env: noEnv }, async () => [await ask(client(), 'hi'), await ask(client(), 'there')]);
+    expect(recorded).toEqual(['echo: hi', 'echo: there']);
+    expect(server.requests).toHaveLength(2);
+    const text = await readFile(path, 'utf8');
+    expect(text).toContain('parsed_body:');
+    expect(text).toContain('rehearse:');
+    expect(text).toContain('version: 1');
+    expect(text).not.toContain('sk-test');
+    expect(text).not.toContain('secretcookie');
+    expect(text).not.toMatch(/authorization/i);
+    const baseURL = server.baseURL;
+    await server.close();
+    const replayed = await withCassette(path, { mode: 'none', env: noEnv }, async () => [await ask(client(baseURL), 'hi'), await ask(client(baseURL), 'there')]);
+    expect(replayed).toEqual(recorded);
+  });
+
+  it('records SSE as events and replays it as an incremental stream', async () => {
+    const path = join(dir, 'sse.yaml');
+    const recorded = await withCassette(path, { env: noEnv }, () => askStream(client(), 'stream me please'));
+    expect(recorded.join('')).toBe('echo: stream me please');
+    const data = await readCassette(path);
+    const body = data?.interactions[0]?.response.body;
+    expect(body?.kind).toBe('sse');
+    if (body?.kind === 'sse') {
+      expect(body.events.at(-1)?.data).toBe('[DONE]');
+      expect(body.events.every((e) => typeof e.atMs === 'number')).toBe(true);
+    }
+    expect(await readFile(path, 'utf8')).toContain('text: "[DONE]"');
+    const baseURL = server.baseURL;
+    await server.close();
+    const replayed = await withCassette(path, { mode: 'none', env: noEnv }, () => askStream(client(baseURL), 'stream me please'));
+    expect(replayed).toEqual(recorded);
+    // the raw body arrives in several chunks, the first before the end
+    await withCassette(path, { mode: 'none', env: noEnv }, async () => {
+      const res = await fetch(`${baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'stream me please' }], model: 'gpt-4o', stream: true, stream_options: { include_usage: true } }),
+      });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      expect(new TextDecoder().decode(first.value)).toMatch(/^data: \{/);
+      let chunks = 1;
+      while (!(await reader.read()).done) chunks += 1;
+      expect(chunks).toBeGreaterThan(3);
+    });
+  });
+
+  it('paces replay with recorded timing when asked', async () => {
+    const slow = await startFakeOpenAIServer({ chunkDelayMs: 30 });
+    const path = join(dir, 'paced.yaml');
+    await withCassette(path, { env: noEnv }, () => askStream(client(slow.baseURL), 'a b c'));
+    await slow.close();
+    const t0 = performance.now();
+    await withCassette(path, { mode: 'none', env: noEnv }, () => askStream(client(slow.baseURL), 'a b c'));
+    const fast = performance.now() - t0;
+    const t1 = performance.now();
+    await withCassette(path, { mode: 'none', env: noEnv, pacing: 'recorded' }, () => askStream(client(slow.baseURL), 'a b c'));
+    const paced = performance.now() - t1;
+    expect(paced).toBeGreaterThan(100);
+    expect(paced).toBeGreaterThan(fast);
+  });
+
+  it('stores gzip bodies decoded', async () => {
+    const gz = await startFakeOpenAIServer({ gzip: true });
+    const path = join(dir, 'gzip.yaml');
+    const out = await withCassette(path, { env: noEnv }, () => ask(client(gz.baseURL), 'zip'));
+    await gz.close();
+    expect(out).toBe('echo: zip');
+    const text = await readFile(path, 'utf8');
+    expect(text).toContain('content: "echo: zip"');
+    expect(text).not.toContain('content-encoding');
+    expect(await withCassette(path, { mode: 'none', env: noEnv }, () => ask(client(gz.baseURL), 'zip'))).toBe('echo: zip');
+  });
+
+  it('records and replays node:http requests (ClientRequest interception)', async () => {
+    const path = join(dir, 'http.yaml');
+    const post = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const u = new URL(`${server.baseURL}/chat/completions`);
+        const req = http.request(u, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let s = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (s += c));
+          res.on('end', () => resolve(s));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'raw http' }] }));
+      });
+    const first = JSON.parse(await withCassette(path, { env: noEnv }, post)) as { choices: { message: { content: string } }[] };
+    expect(first.choices[0]?.message.content).toBe('echo: raw http');
+    expect(server.requests).toHaveLength(1);
+    const second = JSON.parse(await withCassette(path, { mode: 'none', env: noEnv }, post)) as unknown;
+    expect(second).toEqual(first);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('modes', () => {
+  it('resolves the mode from REHEARSE_RECORD_MODE, the option, then CI', () => {
+    expect(resolveRecordMode(undefined, {})).toBe('once');
+    expect(resolveRecordMode(undefined, { CI: 'true' })).toBe('none');
+    expect(resolveRecordMode(undefined, { CI: 'false' })).toBe('once');
+    expect(resolveRecordMode('all', { CI: '1' })).toBe('all');
+    expect(resolveRecordMode('none', { REHEARSE_RECORD_MODE: 'new-episodes' })).toBe('new-episodes');
+    expect(() => resolveRecordMode(undefined, { REHEARSE_RECORD_MODE: 'sometimes' })).toThrow(/REHEARSE_RECORD_MODE=sometimes is not a record mode/);
+  });
+
+  it('once: records when the file is missing, then replays without the network', async () => {
+    const path = join(dir, 'once.yaml');
+    await withCassette(path, { env: noEnv }, () => ask(client(), 'a'));
+    await withCassette(path, { env: noEnv }, () => ask(client(), 'a'));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('once with an existing file fails on a new request instead of recording it', async () => {
+    const path = join(dir, 'once2.yaml');
+    await withCassette(path, { env: noEnv }, () => ask(client(), 'a'));
+    await expect(withCassette(path, { env: noEnv }, async () => [await ask(client(), 'a'), await ask(client(), 'b')])).rejects.toBeInstanceOf(CassetteMismatch);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('none: a missing file fails on the first request and says so', async () => {
+    const path = join(dir, 'missing.yaml');
+    const err = await withCassette(path, { mode: 'none', env: noEnv }, () => ask(client(), 'a')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteMismatch);
+    expect((err as Error).message).toContain('The cassette file does not exist');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('new-episodes: replays what matches and records the rest', async () => {
+    const path = join(dir, 'episodes.yaml');
+    await withCassette(path, { env: noEnv }, () => ask(client(), 'a'));
+    const out = await withCassette(path, { mode: 'new-episodes', env: noEnv }, async () => [await ask(client(), 'a'), await ask(client(), 'b')]);
+    expect(out).toEqual(['echo: a', 'echo: b']);
+    expect(server.requests).toHaveLength(2);
+    expect((await readCassette(path))?.interactions).toHaveLength(2);
+    await withCassette(path, { mode: 'none', env: noEnv }, async () => [await ask(client(), 'a'), await ask(client(), 'b')]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('all: re-records everything and replaces the file', async () => {
+    const path = join(dir, 'all.yaml');
+    await withCassette(path, { env: noEnv }, async () => [await ask(client(), 'a'), await ask(client(), 'b')]);
+    await withCassette(path, { mode: 'all', env: noEnv }, () => ask(client(), 'c'));
+    expect(server.requests).toHaveLength(3);
+    const data = await readCassette(path);
+    expect(data?.interactions).toHaveLength(1);
+    expect(JSON.stringify(data?.interactions[0]?.request.body)).toContain('"c"');
+  });
+
+  it('CI: defaults to none, and recording is an error', async () => {
+    const path = join(dir, 'ci.yaml');
+    await expect(withCassette(path, { env: { CI: 'true' } }, () => ask(client(), 'a'))).rejects.toBeInstanceOf(CassetteMismatch);
+    const err = await withCassette(path, { mode: 'once', env: { CI: 'true' } }, () => ask(client(), 'a')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteRecordingInCI);
+    expect((err as Error).message).toContain('recording in CI is not allowed');
+    await expect(withCassette(path, { env: { CI: '1', REHEARSE_RECORD_MODE: 'all' } }, () => 1)).rejects.toBeInstanceOf(CassetteRecordingInCI);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('passthrough hosts go to the network and are not recorded', async () => {
+    const path = join(dir, 'pass.yaml');
+    const out = await withCassette(path, { mode: 'none', passthroughHosts: ['127.0.0.1'], env: noEnv }, () => ask(client(), 'a'));
+    expect(out).toBe('echo: a');
+    expect(server.requests).toHaveLength(1);
+    expect(await readCassette(path)).toBeUndefined();
+  });
+});
+
+describe('matching', () => {
+  it('replays equal requests in recorded order', async () => {
+    let n = 0;
+    const counting = await startFakeOpenAIServer({
+      respond: (_req, res) => {
+        n += 1;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `c${n}`, object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: `answer ${n}` }, finish_reason: 'stop' }] }));
+      },
+    });
+    const path = join(dir, 'order.yaml');
+    const run = (): Promise<unknown[]> => withCassette(path, { env: noEnv }, async () => [await ask(client(counting.baseURL), 'same'), await ask(client(counting.baseURL), 'same'), await ask(client(counting.baseURL), 'same')]);
+    const first = await run();
+    await counting.close();
+    expect(first).toEqual(['answer 1', 'answer 2', 'answer 3']);
+    expect(await run()).toEqual(first);
+  });
+
+  it('ignores JSON key order, and normalize hides volatile fields', async () => {
+    const path = join(dir, 'keys.yaml');
+    const post = (body: string): Promise<unknown> => fetch(`${server.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.json());
+    await withCassette(path, { env: noEnv }, () => post('{"model":"gpt-4o","messages":[{"role":"user","content":"k"}],"metadata":{"ts":"1"}}'));
+    await withCassette(path, { mode: 'none', env: noEnv, normalize: (r) => void (r.body.kind === 'json' && delete (r.body.value as { metadata?: unknown }).metadata) }, () =>
+      post('{"metadata":{"ts":"2"},"messages":[{"content":"k","role":"user"}],"model":"gpt-4o"}'),
+    );
+    await expect(withCassette(path, { mode: 'none', env: noEnv }, () => post('{"metadata":{"ts":"2"},"messages":[{"content":"k","role":"user"}],"model":"gpt-4o"}'))).rejects.toBeInstanceOf(CassetteMismatch);
+    await withCassette(path, { mode: 'none', env: noEnv, matchOn: ['method', 'path'] }, () => post('{"anything":true}'));
+    await withCassette(path, { mode: 'none', env: noEnv, match: (rec, inc) => rec.method === inc.method }, () => post('{"other":1}'));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a miss names the cassette, the request, the nearest recording and the body diff; the SDK does not retry', async () => {
+    const path = join(dir, 'miss.yaml');
+    await withCassette(path, { env: noEnv }, async () => [await ask(client(), 'What is the capital of France?'), await ask(client(), 'Unrelated')]);
+    let sdkError: unknown;
+    const err = await withCassette(path, { mode: 'none', env: noEnv, allowUnplayed: true }, async () => {
+      try {
+        await ask(client(), 'What is the capital of Spain?');
+      } catch (e) {
+        sdkError = e;
+        throw e;
+      }
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteMismatch);
+    const m = err as CassetteMismatch;
+    expect(m.name).toBe('CassetteMismatch');
+    expect(m.cassettePath).toBe(path);
+    expect(m.message).toContain(`No recorded interaction in cassette ${path} matches POST ${server.baseURL}/chat/completions (mode 'none').`);
+    expect(m.message).toContain(`Nearest recorded request: #1 POST ${server.baseURL}/chat/completions.`);
+    expect(m.message).toContain('Body diff (recorded vs incoming):');
+    expect(m.message).toContain('-      "content": "What is the capital of France?",');
+    expect(m.message).toContain('+      "content": "What is the capital of Spain?",');
+    expect(m.nearest?.index).toBe(0);
+    expect(m.cause).toBe(sdkError);
+    // the SDK surfaced the mismatch text, once (no retries)
+    expect(String((sdkError as Error).message)).toContain('No recorded interaction in cassette');
+    expect((sdkError as { status?: number }).status).toBe(599);
+  });
+});
+
+describe('unplayed check', () => {
+  it('fails with "played 1/3; unused: #2, #3" unless allowUnplayed', async () => {
+    const path = join(dir, 'unplayed.yaml');
+    await withCassette(path, { env: noEnv }, async () => [await ask(client(), '1'), await ask(client(), '2'), await ask(client(), '3')]);
+    const err = await withCassette(path, { mode: 'none', env: noEnv }, () => ask(client(), '1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteUnplayed);
+    expect((err as Error).message).toBe(`Cassette ${path}: played 1/3; unused: #2, #3. Pass allowUnplayed: true if that is expected.`);
+    expect(await withCassette(path, { mode: 'none', env: noEnv, allowUnplayed: true }, () => ask(client(), '1'))).toBe('echo: 1');
+  });
+});
+
+describe('files', () => {
+  it('a failing run leaves the old cassette intact', async () => {
+    const path = join(dir, 'keep.yaml');
+    await withCassette(path, { env: noEnv }, () => ask(client(), 'old'));
+    const before = await readFile(path, 'utf8');
+    await expect(
+      withCassette(path, { mode: 'all', env: noEnv }, async () => {
+        await ask(client(), 'new');
+        throw new Error('test failed');
+      }),
+    ).rejects.toThrow('test failed');
+    expect(await readFile(path, 'utf8')).toBe(before);
+    // a write aborted by the secret scan also leaves it intact, with no temp file behind
+    await expect(withCassette(path, { mode: 'all', env: noEnv, redact: (it) => void (it.response.headers['x-leak'] = ['Bearer abcdefghijklmnop']) }, () => ask(client(), 'new'))).rejects.toBeInstanceOf(CassetteSecretError);
+    expect(await readFile(path, 'utf8')).toBe(before);
+    // a redact hook that throws mid-write too
+    await expect(withCassette(path, { mode: 'all', env: noEnv, redact: () => { throw new Error('hook broke'); } }, () => ask(client(), 'new'))).rejects.toThrow('hook broke');
+    expect(await readFile(path, 'utf8')).toBe(before);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('the secret scan names the location and never prints the whole secret', async () => {
+    const path = join(dir, 'secret.yaml');
+    const secret = 'sk-live0123456789abcdefghijklmnop';
+    const err = await withCassette(path, { env: noEnv, redact: (it) => void (it.request.headers['x-leak'] = [secret]) }, () => ask(client(), 'a')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteSecretError);
+    expect((err as Error).message).toContain('interactions[0].request.headers.x-leak[0]');
+    expect((err as Error).message).not.toContain(secret);
+    await expect(readFile(path, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a malformed file fails with the path and the line', async () => {
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'interactions:\n- request:\n    method: POST\n    uri: [unclosed\n');
+    const err = await withCassette(bad, { mode: 'none', env: noEnv }, () => 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CassetteFormatError);
+    expect((err as Error).message).toMatch(new RegExp(`^Malformed cassette ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
+    const shape = join(dir, 'shape.yaml');
+    await writeFile(shape, 'interactions:\n- request:\n    method: POST\n    uri: https://api.openai.com/v1/x\n  response:\n    status: {code: "two hundred"}\n');
+    const err2 = await withCassette(shape, { mode: 'none', env: noEnv }, () => 1).catch((e: unknown) => e);
+    expect((err2 as CassetteFormatError).line).toBe(6);
+    expect((err2 as Error).message).toBe(`Malformed cassette ${shape}:6: response.status.code must be a number`);
+  });
+});
+
+describe('escape check', () => {
+  it('blocks a request made with a fetch captured before the cassette started', async () => {
+    const captured = globalThis.fetch;
+    const path = join(dir, 'escape.yaml');
+    let fetchError: unknown;
+    const err = await withCassette(path, { mode: 'none', env: noEnv }, async () => {
+      // `captured` was taken before interception began, so it bypasses the FetchInterceptor patch
+      expect(captured).not.toBe(globalThis.fetch);
+      try {
+        await captured(`${server.baseURL}/chat/completions`, { method: 'POST', body: '{}' });
+      } catch (e) {
+        fetchError = e;
+      }
+    }).catch((e: unknown) => e);
+    expect(server.requests).toHaveLength(0);
+    expect(err).toBeInstanceOf(CassetteEscape);
+    expect((err as Error).message).toContain(`Request POST ${server.baseURL}/chat/completions escaped interception by cassette ${path}`);
+    expect(((fetchError as Error).cause as Error).name).toBe('CassetteEscape');
+  });
+
+  it('the guard is removed afterwards', async () => {
+    const f = globalThis.fetch;
+    await withCassette(join(dir, 'x.yaml'), { mode: 'none', env: noEnv }, () => 1);
+    const res = await f(`${server.baseURL}/chat/completions`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(200);
+  });
+
+  it('cassettes cannot be nested', async () => {
+    await expect(withCassette(join(dir, 'a.yaml'), { mode: 'none', env: noEnv }, () => withCassette(join(dir, 'b.yaml'), { mode: 'none', env: noEnv }, () => 1))).rejects.toThrow(/still active/);
+  });
+});
