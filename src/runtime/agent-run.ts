@@ -108,8 +108,8 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     const instr = state.instrumentation;
     try {
       throwIfAborted(state);
-      const step = (): Promise<AgentNode<O>> => (node as UserPromptNode | ModelRequestNode | CallToolsNode).run(state) as Promise<AgentNode<O>>;
-      const next = instr ? await instr.withAgentContext(step) : await step();
+      const n = node as UserPromptNode | ModelRequestNode | CallToolsNode;
+      const next = (instr ? await instr.withAgentContext(() => n.run(state)) : await n.run(state)) as AgentNode<O>;
       this.advance(next);
       return next;
     } catch (e) {

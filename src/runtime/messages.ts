@@ -112,9 +112,16 @@ export type ModelMessage = ModelRequest | ModelResponse;
 
 // ---------------------------------------------------------------- helpers
 
-/** Current time as an ISO-8601 string. */
+let lastMs = -1;
+let lastIso = '';
+/** Current time as an ISO-8601 string (millisecond precision; formatted once per millisecond). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 let toolCallCounter = 0;
