@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { ReadableStream, type ReadableStreamDefaultController } from 'node:stream/web';
 import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -19,7 +20,8 @@ import { serializeCassette } from '../src/testing/cassette/format.js';
 import { parseSse } from '../src/testing/cassette/sse.js';
 import { withCassette, type Interaction } from '../src/testing/index.js';
 
-const N = Number(process.argv[process.argv.indexOf('--n') + 1] || 1000);
+const nAt = process.argv.indexOf('--n');
+const N = nAt >= 0 ? Number(process.argv[nAt + 1]) : 1000;
 const REPS = 3;
 const URL = 'https://api.openai.com/v1/chat/completions';
 
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
           const events = b.events;
           return new Response(
             new ReadableStream<Uint8Array>({
-              pull(c) {
+              pull(c: ReadableStreamDefaultController<Uint8Array>) {
                 const ev = events[k++];
                 if (ev === undefined) c.close();
                 else c.enqueue(enc.encode(`data: ${ev.data}\n\n`));
