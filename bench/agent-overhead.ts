@@ -12,7 +12,8 @@ import { Agent, tool } from '../src/runtime/index.js';
 import type { Model, ModelMessage, ModelResponsePart } from '../src/runtime/index.js';
 import { FunctionModel, TestModel } from '../src/testing/index.js';
 
-const N = Number(process.argv[process.argv.indexOf('--n') + 1] || 2000);
+const nFlag = process.argv.indexOf('--n');
+const N = nFlag === -1 ? 2000 : Number(process.argv[nFlag + 1]);
 const WARMUP = 200;
 const REPS = 5;
 const BATCH = 100;

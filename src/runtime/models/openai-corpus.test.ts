@@ -1,151 +1,54 @@
 /**
  * Conformance over real recorded OpenAI traffic (fixtures/cassettes/corpus, recorded by
  * pydantic-ai's test suite; see its README for attribution). For each supported case the agent
- * the case describes runs against the recorded responses, served in order by a small msw
- * handler, through the real `openai` SDK inside `OpenAIChatModel`; output, tool calls, usage
- * and model name are checked against `expected`. Each request body rehearse sends is compared
- * with the recorded one on model, messages, tools, tool_choice, response_format and stream,
- * and the differences are printed (information, not failures: the recordings come from several
- * pydantic-ai versions).
+ * the case describes (defined once in src/testing/cassette/corpus-cases.ts, shared with the
+ * cassette-driven corpus-replay.test.ts) runs against the recorded responses, served in order
+ * by a small msw handler, through the real `openai` SDK inside `OpenAIChatModel`; output, tool
+ * calls, usage, model name, warnings and streamed text are checked against `expected`. Each
+ * request body rehearse sends is compared with the recorded one on model, messages, tools,
+ * tool_choice, response_format and stream, and the differences are printed (information, not
+ * failures: the recordings come from several pydantic-ai versions).
  *
- * Skipped cases and why:
- * - openai-stream-moderation: asserts `provider_details.moderation`; rehearse has no
- *   `openai_moderation` setting and does not map moderation chunks.
- * - openai-web-search-preview: needs pydantic-ai's `WebSearchTool` native tool
- *   (`web_search_options`), which rehearse does not have.
- * - tool-choice-none-with-output: needs the `tool_choice` model setting ('none'), which
- *   rehearse's `ModelSettings` does not have.
- *
- * Adapted: openai-system-prompt-no-user-prompt runs pydantic-ai's `agent.run()` with no user
- * prompt; rehearse's Agent rejects a run with neither prompt nor history, so the case passes
- * the system prompt as a one-request history instead (the same request goes on the wire).
+ * Skipped cases and why: UNSUPPORTED_CASES in corpus-cases.ts.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Agent, BinaryContent, ImageUrl, ModelHTTPError, NativeOutput, PromptedOutput, TextOutput, tool, withAllowModelRequests } from '../index.js';
-import type { ModelMessage, ModelSettings, OutputSpec, Tool, UserContent } from '../index.js';
-import { OpenAIChatModel } from './openai.js';
-import type { OpenAIModelProfile } from './openai-profile.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { withAllowModelRequests } from '../index.js';
+import {
+  CORPUS_DIR,
+  UNSUPPORTED_CASES,
+  buildCorpusAgent,
+  expectedCorpusOutcome,
+  loadCorpusCases,
+  observedCorpusOutcome,
+  runCorpusAgent,
+  type CorpusRunResult,
+} from '../../testing/cassette/corpus-cases.js';
 
-const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/cassettes/corpus');
 const URL = 'https://api.openai.com/v1/chat/completions';
 
-interface CaseTool { name: string; description: string; parameters_json_schema: Record<string, unknown>; strict: boolean | null; returns: unknown }
-interface CorpusCase {
-  id: string;
-  cassette: string;
-  streaming: boolean;
-  model: string;
-  system_prompt: string | null;
-  user_prompts: (string | { binary: string; content: string })[];
-  tools: CaseTool[];
-  output: { kind: string; schema?: unknown };
-  expected: {
-    output: unknown;
-    recorded_output?: unknown;
-    tool_calls: { name: string; args?: Record<string, unknown> }[];
-    usage?: { input_tokens: number; output_tokens: number }[];
-    model_name?: string;
-    warning?: string;
-    error?: { type: string; status: number; message_match: string };
-    stream_text_chunks?: string[];
-    wire_assertion?: { tool_choice?: unknown };
-  };
-  http_interactions: number;
-}
-
-interface Interaction {
+/** A VCR.py interaction as pydantic-ai's serializer writes it (JSON bodies parsed, SSE bodies as text). */
+interface RawInteraction {
   request: { parsed_body?: Record<string, unknown> };
   response: { status: { code: number }; headers: Record<string, string[]>; parsed_body?: unknown; body?: string | { string: string } };
 }
 
-/** Loads a VCR.py cassette (pydantic-ai's serializer: JSON bodies parsed, SSE bodies as text). */
-function loadCassette(path: string): Interaction[] {
-  const doc = parseYaml(readFileSync(join(CORPUS, path), 'utf8')) as { interactions: Interaction[] };
+function loadCassette(path: string): RawInteraction[] {
+  const doc = parseYaml(readFileSync(join(CORPUS_DIR, path), 'utf8')) as { interactions: RawInteraction[] };
   return doc.interactions;
 }
 
 /** The recorded response as a fetch `Response`. */
-function recordedResponse(i: Interaction): Response {
+function recordedResponse(i: RawInteraction): Response {
   const r = i.response;
-  const contentType = r.headers['content-type']?.[0] ?? 'application/json';
-  const headers = { 'content-type': contentType };
+  const headers = { 'content-type': r.headers['content-type']?.[0] ?? 'application/json' };
   const body = r.parsed_body !== undefined ? JSON.stringify(r.parsed_body) : typeof r.body === 'string' ? r.body : (r.body?.string ?? '');
   return new Response(body, { status: r.status.code, headers });
-}
-
-const SKIPPED: Record<string, string> = {
-  'openai-stream-moderation': 'asserts provider_details.moderation: no openai_moderation setting / moderation mapping in rehearse',
-  'openai-web-search-preview': "needs pydantic-ai's WebSearchTool (web_search_options)",
-  'tool-choice-none-with-output': "needs the tool_choice model setting ('none')",
-};
-/** Cases whose `system_prompt` was given to pydantic-ai as `instructions` (see each case's notes). */
-const AS_INSTRUCTIONS = new Set(['openai-tool-roundtrip-instructions', 'temporal-sync-instructions']);
-/** Cases whose system prompt is generated by the agent (PromptedOutput): not passed in. */
-const GENERATED_SYSTEM_PROMPT = new Set(['openai-prompted-output', 'openai-prompted-output-multiple']);
-const SETTINGS: Record<string, ModelSettings> = {
-  'openai-reasoning-model-temperature-dropped': { temperature: 0.5 },
-  'openai-gpt5-temperature-ignored': { temperature: 0 },
-  'openai-max-completion-tokens-gpt-4o-mini': { maxTokens: 100 },
-  'openai-stop-sequences': { stopSequences: ['Paris'] },
-};
-const PROFILES: Record<string, OpenAIModelProfile> = { 'openai-error-400-system-role': { systemPromptRole: 'system' } };
-
-const CityLocation = z.object({ city: z.string(), country: z.string() }).meta({ title: 'CityLocation', description: 'A city and its country.' });
-const CountryLanguage = z.object({ country: z.string(), language: z.string() }).meta({ title: 'CountryLanguage' });
-
-function outputSpec(c: CorpusCase): OutputSpec<unknown> | undefined {
-  switch (c.id) {
-    case 'openai-native-output':
-      return NativeOutput(CityLocation, { name: 'CityLocation', description: 'A city and its country.' });
-    case 'openai-prompted-output':
-      return PromptedOutput(CityLocation);
-    case 'openai-prompted-output-multiple':
-      return PromptedOutput([CityLocation, CountryLanguage] as z.ZodType<unknown>[]);
-    case 'openai-text-output-function':
-      return TextOutput((text) => text.toUpperCase());
-    default:
-      return undefined;
-  }
-}
-
-function toolReturn(c: CorpusCase, t: CaseTool, args: Record<string, unknown>): unknown {
-  if (t.name === 'get_upper_case') return String(args['text']).toUpperCase();
-  if (t.name === 'get_weather') return `Sunny, 22C in ${String(args['city'])}`;
-  if (t.returns !== null && typeof t.returns === 'object' && 'ImageUrl' in t.returns) return ImageUrl((t.returns as { ImageUrl: string }).ImageUrl);
-  return t.returns;
-}
-
-function buildTools(c: CorpusCase): Tool[] {
-  return c.tools
-    .filter((t) => t.name !== 'final_result')
-    .map((t) => {
-      const parameters = z.fromJSONSchema(t.parameters_json_schema as Parameters<typeof z.fromJSONSchema>[0]);
-      if (!(parameters instanceof z.ZodObject)) throw new Error(`tool ${t.name}: parameters are not an object schema`);
-      return tool({ name: t.name, description: t.description, parameters, execute: (args: Record<string, unknown>) => toolReturn(c, t, args) });
-    });
-}
-
-/** The user prompt of a case; binary items are rebuilt from the recorded request. */
-function prompt(c: CorpusCase, interactions: Interaction[]): string | UserContent[] | undefined {
-  if (c.user_prompts.length === 0) return undefined;
-  if (c.user_prompts.length === 1 && typeof c.user_prompts[0] === 'string' && c.id !== 'openai-tool-returns-image-url') return c.user_prompts[0];
-  return c.user_prompts.map((p) => {
-    if (typeof p === 'string') return p;
-    if (p.binary === 'text/plain') return BinaryContent(new Uint8Array(Buffer.from(p.content)), 'text/plain');
-    // the PDF bytes: from the file part of the first recorded request
-    const msgs = interactions[0]!.request.parsed_body!['messages'] as { content: unknown }[];
-    const parts = msgs.flatMap((m) => (Array.isArray(m.content) ? (m.content as Record<string, unknown>[]) : []));
-    const file = parts.find((x) => x['type'] === 'file')!['file'] as { file_data: string };
-    return BinaryContent(file.file_data.replace(/^data:[^;]+;base64,/, ''), p.binary);
-  });
 }
 
 const COMPARED = ['model', 'messages', 'tools', 'tool_choice', 'response_format', 'stream'] as const;
@@ -161,8 +64,8 @@ function pick(body: Record<string, unknown> | undefined): Record<string, unknown
   return out;
 }
 
-const cases = JSON.parse(readFileSync(join(CORPUS, 'cases.json'), 'utf8')) as CorpusCase[];
-const supported = cases.filter((c) => !(c.id in SKIPPED));
+const cases = loadCorpusCases();
+const supported = cases.filter((c) => !(c.id in UNSUPPORTED_CASES));
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -173,7 +76,7 @@ describe('OpenAI corpus conformance', () => {
   it('copied every case and cassette of the shared corpus', () => {
     expect(cases.length).toBe(25);
     for (const c of cases) expect(loadCassette(c.cassette).length).toBe(c.http_interactions);
-    expect(Object.keys(SKIPPED).every((id) => cases.some((c) => c.id === id))).toBe(true);
+    expect(Object.keys(UNSUPPORTED_CASES).every((id) => cases.some((c) => c.id === id))).toBe(true);
   });
 
   it.each(supported.map((c) => [c.id, c] as const))('case %s passes', async (_id, c) => {
@@ -188,46 +91,13 @@ describe('OpenAI corpus conformance', () => {
         return recordedResponse(rec);
       }),
     );
-    const warnings: string[] = [];
-    const warnSpy = vi.spyOn(process, 'emitWarning').mockImplementation(((w: string | Error) => {
-      warnings.push(String(w));
-    }) as typeof process.emitWarning);
 
-    const model = new OpenAIChatModel(c.model, { apiKey: 'sk-test', maxRetries: 0, ...(PROFILES[c.id] ? { profile: PROFILES[c.id] } : {}) });
-    const sys = c.system_prompt !== null && !GENERATED_SYSTEM_PROMPT.has(c.id) && c.id !== 'openai-system-prompt-no-user-prompt' ? c.system_prompt : undefined;
-    const output = outputSpec(c);
-    const agent = new Agent<undefined, unknown>({
-      model,
-      tools: buildTools(c),
-      ...(sys !== undefined && AS_INSTRUCTIONS.has(c.id) ? { instructions: sys } : {}),
-      ...(sys !== undefined && !AS_INSTRUCTIONS.has(c.id) ? { systemPrompt: sys } : {}),
-      ...(output ? { outputType: output } : {}),
-      ...(SETTINGS[c.id] ? { modelSettings: SETTINGS[c.id] } : {}),
-    });
-    const userPrompt = prompt(c, interactions);
-
-    let result: { output: unknown; messages: ModelMessage[] } | undefined;
-    let error: unknown;
-    const streamed: string[] = [];
+    const built = buildCorpusAgent(c, { firstRequestBody: interactions[0]?.request.parsed_body });
+    let run: { result: CorpusRunResult } | { error: unknown };
     try {
-      await withAllowModelRequests(true, async () => {
-        if (c.streaming) {
-          const stream = await agent.runStream(userPrompt);
-          for await (const text of stream.streamText()) streamed.push(text);
-          result = { output: await stream.getOutput(), messages: stream.allMessages() };
-        } else if (c.id === 'openai-system-prompt-no-user-prompt') {
-          const history: ModelMessage[] = [{ kind: 'request', parts: [{ partKind: 'system-prompt', content: c.system_prompt!, timestamp: new Date().toISOString() }] }];
-          const r = await agent.run(undefined, { messageHistory: history });
-          result = { output: r.output, messages: r.allMessages() };
-        } else {
-          const r = await agent.run(userPrompt);
-          result = { output: r.output, messages: r.allMessages() };
-        }
-      });
-    } catch (e) {
-      error = e;
-    } finally {
-      warnSpy.mockRestore();
+      run = { result: await withAllowModelRequests(true, () => runCorpusAgent(built)) };
+    } catch (error) {
+      run = { error };
     }
 
     // request bodies: differences are printed, not asserted
@@ -239,32 +109,9 @@ describe('OpenAI corpus conformance', () => {
         console.log(`[corpus ${c.id}] request ${i} differs from the recording:\n${patch.split('\n').slice(2).join('\n')}`);
       }
     }
-    if (error && sent.length === 0) throw error;
+    if ('error' in run && sent.length === 0) throw run.error;
     expect(sent.length).toBe(c.http_interactions);
-
-    const exp = c.expected;
-    if (exp.error) {
-      expect(error).toBeInstanceOf(ModelHTTPError);
-      expect((error as ModelHTTPError).statusCode).toBe(exp.error.status);
-      expect((error as Error).message).toMatch(new RegExp(exp.error.message_match));
-      return;
-    }
-    if (error) throw error;
-
-    const r = result!;
-    const wantOutput = exp.output ?? exp.recorded_output;
-    if (wantOutput !== undefined && wantOutput !== null) expect(r.output).toEqual(wantOutput);
-
-    const responses = r.messages.filter((m) => m.kind === 'response');
-    const calls = responses.flatMap((m) => m.parts.filter((p) => p.partKind === 'tool-call'));
-    expect(calls.map((p) => p.toolName)).toEqual(exp.tool_calls.map((t) => t.name));
-    exp.tool_calls.forEach((t, i) => {
-      if (t.args) expect(JSON.parse(calls[i]!.args as string)).toEqual(t.args);
-    });
-    if (exp.usage) expect(responses.map((m) => ({ input_tokens: m.usage.inputTokens, output_tokens: m.usage.outputTokens }))).toEqual(exp.usage);
-    if (exp.model_name) expect(responses.at(-1)!.modelName).toBe(exp.model_name);
-    if (exp.warning) expect(warnings.some((w) => /Sampling parameters.*temperature.*not supported when reasoning is enabled/.test(w))).toBe(true);
-    if (exp.stream_text_chunks) expect(streamed).toEqual(exp.stream_text_chunks);
-    if (exp.wire_assertion?.tool_choice !== undefined) expect(sent[0]!['tool_choice']).toEqual(exp.wire_assertion.tool_choice);
+    expect(observedCorpusOutcome(c, run)).toEqual(expectedCorpusOutcome(c));
+    if (c.expected.wire_assertion?.tool_choice !== undefined) expect(sent[0]?.['tool_choice']).toEqual(c.expected.wire_assertion.tool_choice);
   });
 });

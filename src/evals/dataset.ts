@@ -1,0 +1,183 @@
+/**
+ * `Dataset`: cases plus evaluators, evaluated against a task (pydantic-evals' `dataset.py`).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { UserError } from '../runtime/index.js';
+import { Case, type CaseOptions } from './case.js';
+import {
+  buildRegistry,
+  datasetFromData,
+  datasetJsonSchema,
+  DatasetLoadError,
+  type DatasetLoadOptions,
+  type DatasetSchemaOptions,
+} from './dataset-file.js';
+import type { Evaluator } from './evaluator.js';
+import { BUILTIN_EVALUATORS } from './evaluators/builtins.js';
+import type { EvaluationReport } from './report.js';
+import { runEvaluation, type EvaluateOptions, type Task } from './runner.js';
+
+/** Options of `new Dataset(...)`. */
+export interface DatasetOptions<I, O, M> {
+  name?: string;
+  cases?: Case<I, O, M>[];
+  /** Run on every case, after the case's own evaluators. */
+  evaluators?: Evaluator<I, O, M>[];
+}
+
+/** Options of `dataset.toFile(path, ...)`. */
+export interface ToFileOptions extends DatasetSchemaOptions {
+  /** `'yaml'` or `'json'`; default from the extension. */
+  format?: 'yaml' | 'json';
+  /**
+   * Where to write the JSON Schema, relative to the dataset file; `{stem}` is the file's stem.
+   * Default `'./{stem}_schema.json'` (as pydantic-evals); `null` writes none.
+   */
+  schemaPath?: string | null;
+}
+
+function inferFormat(file: string, format?: 'yaml' | 'json'): 'yaml' | 'json' {
+  if (format) return format;
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.json') return 'json';
+  throw new UserError(`Cannot infer the format of '${file}' from its extension; pass format: 'yaml' or 'json'`);
+}
+
+const YAML_SCHEMA_PREFIX = '# yaml-language-server: $schema=';
+
+/** Cases and evaluators to run against a task. Case names must be unique. */
+export class Dataset<I = unknown, O = unknown, M = unknown> {
+  name: string | undefined;
+  readonly cases: Case<I, O, M>[] = [];
+  readonly evaluators: Evaluator<I, O, M>[];
+
+  /** @throws UserError on a duplicate case name. */
+  constructor(options: DatasetOptions<I, O, M> = {}) {
+    this.name = options.name;
+    this.evaluators = [...(options.evaluators ?? [])];
+    for (const c of options.cases ?? []) this.pushCase(c);
+  }
+
+  private pushCase(c: Case<I, O, M>): void {
+    if (c.name !== undefined && this.cases.some((x) => x.name === c.name)) {
+      throw new UserError(`Duplicate case name: '${c.name}'`);
+    }
+    this.cases.push(c);
+  }
+
+  /** Adds a case. @throws UserError on a duplicate name. */
+  addCase(c: Case<I, O, M> | CaseOptions<I, O, M>): Case<I, O, M> {
+    const created = c instanceof Case ? c : new Case(c);
+    this.pushCase(created);
+    return created;
+  }
+
+  /**
+   * Adds an evaluator to every case, or with `specificCase` to that case only.
+   * @throws UserError when `specificCase` names no case.
+   */
+  addEvaluator(evaluator: Evaluator<I, O, M>, options: { specificCase?: string } = {}): void {
+    if (options.specificCase === undefined) {
+      this.evaluators.push(evaluator);
+      return;
+    }
+    const target = this.cases.find((c) => c.name === options.specificCase);
+    if (!target) throw new UserError(`Case '${options.specificCase}' not found in the dataset`);
+    target.evaluators.push(evaluator);
+  }
+
+  /**
+   * Runs `task` on every case (concurrently up to `maxConcurrency`), evaluates the outputs and
+   * returns the report. A throwing task becomes a `ReportCaseFailure`, a throwing evaluator an
+   * `EvaluatorFailure` on its case.
+   */
+  evaluate(task: Task<I, O>, options: EvaluateOptions<I, O, M> = {}): Promise<EvaluationReport<I, O, M>> {
+    return runEvaluation({ cases: this.cases, evaluators: this.evaluators, task, options: { ...(this.name ? { name: this.name } : {}), ...options } });
+  }
+
+  /**
+   * Parses a dataset from YAML or JSON text.
+   * @throws DatasetLoadError listing every problem (with case name and path), naming `source`.
+   */
+  static fromText<I = unknown, O = unknown, M = unknown>(
+    text: string,
+    options: DatasetLoadOptions<I, O, M> & { format?: 'yaml' | 'json'; source?: string } = {},
+  ): Dataset<I, O, M> {
+    const source = options.source ?? '<text>';
+    let data: unknown;
+    try {
+      data = options.format === 'json' ? JSON.parse(text) : YAML.parse(text);
+    } catch (error) {
+      throw new DatasetLoadError(source, [{ path: '(root)', message: `not valid ${options.format === 'json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` }]);
+    }
+    const registry = buildRegistry(BUILTIN_EVALUATORS, options.evaluatorTypes ?? []);
+    const loaded = datasetFromData<I, O, M>(data, source, registry, options);
+    return new Dataset<I, O, M>({ ...(loaded.name === undefined ? {} : { name: loaded.name }), cases: loaded.cases, evaluators: loaded.evaluators });
+  }
+
+  /**
+   * Reads a dataset file (`.yaml`, `.yml` or `.json`), pydantic-evals' format included. The name
+   * defaults to the file's stem.
+   * @throws DatasetLoadError naming the file and listing every problem.
+   */
+  static async fromFile<I = unknown, O = unknown, M = unknown>(
+    file: string,
+    options: DatasetLoadOptions<I, O, M> & { format?: 'yaml' | 'json' } = {},
+  ): Promise<Dataset<I, O, M>> {
+    const format = inferFormat(file, options.format);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new DatasetLoadError(file, [{ path: '(file)', message: (error as Error).message }]);
+    }
+    return Dataset.fromText<I, O, M>(text, { defaultName: path.basename(file, path.extname(file)), ...options, format, source: file });
+  }
+
+  /** The JSON Schema of a dataset file with the given case schemas and evaluator classes. */
+  static jsonSchema(options: DatasetSchemaOptions = {}): Record<string, unknown> {
+    return datasetJsonSchema(BUILTIN_EVALUATORS, options);
+  }
+
+  /** The file data: `name`, `cases` (`expected_output` in pydantic-evals' spelling) and evaluator specs. */
+  toData(): Record<string, unknown> {
+    return {
+      ...(this.name === undefined ? {} : { name: this.name }),
+      cases: this.cases.map((c) => ({
+        ...(c.name === undefined ? {} : { name: c.name }),
+        inputs: c.inputs,
+        ...(c.metadata === undefined ? {} : { metadata: c.metadata }),
+        ...(c.expectedOutput === undefined ? {} : { expected_output: c.expectedOutput }),
+        ...(c.evaluators.length ? { evaluators: c.evaluators.map((e) => e.toSpec()) } : {}),
+      })),
+      ...(this.evaluators.length ? { evaluators: this.evaluators.map((e) => e.toSpec()) } : {}),
+    };
+  }
+
+  /**
+   * Writes the dataset as YAML (with a `# yaml-language-server: $schema=…` header) or JSON (with
+   * a `$schema` key), and the JSON Schema beside it.
+   */
+  async toFile(file: string, options: ToFileOptions = {}): Promise<void> {
+    const format = inferFormat(file, options.format);
+    const stem = path.basename(file, path.extname(file));
+    const schemaRef = options.schemaPath === null ? undefined : (options.schemaPath ?? './{stem}_schema.json').replaceAll('{stem}', stem);
+    await mkdir(path.dirname(file), { recursive: true });
+    if (schemaRef !== undefined) {
+      const schemaFile = path.resolve(path.dirname(file), schemaRef);
+      await mkdir(path.dirname(schemaFile), { recursive: true });
+      await writeFile(schemaFile, `${JSON.stringify(Dataset.jsonSchema(options), null, 2)}\n`);
+    }
+    const data = this.toData();
+    if (format === 'json') {
+      await writeFile(file, `${JSON.stringify({ ...(schemaRef === undefined ? {} : { $schema: schemaRef }), ...data }, null, 2)}\n`);
+    } else {
+      const header = schemaRef === undefined ? '' : `${YAML_SCHEMA_PREFIX}${schemaRef}\n`;
+      await writeFile(file, header + YAML.stringify(data));
+    }
+  }
+}
+

@@ -1,0 +1,207 @@
+/**
+ * The `Evaluator` base class and the result shapes it produces (pydantic-evals'
+ * `evaluators/evaluator.py` and `_run_evaluator.py`).
+ */
+import type { EvaluatorContext } from './evaluator-context.js';
+
+/** The scalar an evaluator returns: boolean (assertion), number (score) or string (label). */
+export type EvaluationScalar = boolean | number | string;
+
+/** A scalar with an optional explanation. */
+export interface EvaluationReason {
+  value: EvaluationScalar;
+  reason?: string | undefined;
+}
+
+/** What `evaluate` may return: a scalar, a reason, or a record of named scalars/reasons. */
+export type EvaluatorOutput = EvaluationScalar | EvaluationReason | Record<string, EvaluationScalar | EvaluationReason>;
+
+/** One named result in a report. `source` is the evaluator's serialization name. */
+export interface EvaluationResult<T extends EvaluationScalar = EvaluationScalar> {
+  name: string;
+  value: T;
+  reason?: string;
+  source: string;
+}
+
+/** An evaluator that threw; recorded on its case instead of failing the run. */
+export interface EvaluatorFailure {
+  name: string;
+  /** `'{ErrorName}: {message}'`. */
+  errorMessage: string;
+  errorStacktrace: string;
+  source: string;
+}
+
+/** Options every evaluator accepts. */
+export interface EvaluatorOptions {
+  /** Name of the result in reports; default: the class name. */
+  evaluationName?: string;
+}
+
+/** Static side of an evaluator class, used by the dataset-file registry. */
+export interface EvaluatorClass {
+  new (options: never): Evaluator;
+  readonly name: string;
+  /** Name used in dataset files; default the class name. */
+  readonly evaluatorName?: string;
+  /** Option that the `{Name: arg}` short form sets, e.g. `'value'` for `Equals`. */
+  readonly positionalArgument?: string;
+}
+
+/**
+ * Base class of evaluators. Subclasses implement `evaluate(ctx)`, sync or async, returning an
+ * `EvaluatorOutput`. Pass the options object to `super(options)` so the evaluator can be
+ * written back to a dataset file (`toSpec()`).
+ */
+export abstract class Evaluator<I = unknown, O = unknown, M = unknown> {
+  /** Overrides the result name; `undefined` means the class name. */
+  readonly evaluationName: string | undefined;
+  /** The options the evaluator was built with (for `toSpec()`). */
+  protected readonly specOptions: Record<string, unknown>;
+
+  constructor(options: object = {}) {
+    const opts = options as Record<string, unknown>;
+    this.evaluationName = typeof opts['evaluationName'] === 'string' ? opts['evaluationName'] : undefined;
+    this.specOptions = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  }
+
+  abstract evaluate(ctx: EvaluatorContext<I, O, M>): EvaluatorOutput | Promise<EvaluatorOutput>;
+
+  /** Name used in dataset files and as `source` of results: static `evaluatorName`, else the class name. */
+  getSerializationName(): string {
+    const ctor = this.constructor as unknown as { evaluatorName?: string; name: string };
+    return ctor.evaluatorName ?? ctor.name;
+  }
+
+  /** Name of a scalar result: `evaluationName`, else the serialization name. */
+  getDefaultEvaluationName(): string {
+    return this.evaluationName ?? this.getSerializationName();
+  }
+
+  /**
+   * The dataset-file form: `'Name'` with no options, `{Name: arg}` when only the positional
+   * option is set, else `{Name: {options}}`.
+   */
+  toSpec(): string | Record<string, unknown> {
+    const name = this.getSerializationName();
+    const entries = Object.entries(this.specOptions);
+    if (entries.length === 0) return name;
+    const positional = (this.constructor as unknown as { positionalArgument?: string }).positionalArgument;
+    const [only] = entries;
+    if (entries.length === 1 && only && only[0] === positional && !isPlainObject(only[1])) return { [name]: only[1] };
+    return { [name]: this.specOptions };
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function isScalar(v: unknown): v is EvaluationScalar {
+  return typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function isReason(v: unknown): v is EvaluationReason {
+  if (!isPlainObject(v) || !('value' in v) || !isScalar(v['value'])) return false;
+  const extra = Object.keys(v).filter((k) => k !== 'value' && k !== 'reason');
+  return extra.length === 0 && (v['reason'] === undefined || v['reason'] === null || typeof v['reason'] === 'string');
+}
+
+/** Retry policy for tasks and evaluators: up to `maxAttempts` tries with `delayMs` between them. */
+export interface RetryOptions {
+  /** Total attempts including the first; at least 1. */
+  maxAttempts: number;
+  /** Wait between attempts in milliseconds; default 0. */
+  delayMs?: number;
+}
+
+/** Runs `fn` up to `retry.maxAttempts` times, rethrowing the last error. */
+export async function withRetry<T>(fn: () => Promise<T>, retry: RetryOptions | undefined, signal?: AbortSignal): Promise<T> {
+  const attempts = Math.max(1, retry?.maxAttempts ?? 1);
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      lastError = error;
+      if (i + 1 < attempts && !signal?.aborted && retry?.delayMs) await new Promise((r) => setTimeout(r, retry.delayMs));
+      if (signal?.aborted) break;
+    }
+  }
+  throw lastError;
+}
+
+/** Formats an error as pydantic-evals does: `'{Name}: {message}'`. */
+export function formatError(error: unknown): { errorMessage: string; errorStacktrace: string } {
+  if (error instanceof Error) {
+    return { errorMessage: `${error.name}: ${error.message}`, errorStacktrace: error.stack ?? `${error.name}: ${error.message}` };
+  }
+  return { errorMessage: `Error: ${String(error)}`, errorStacktrace: String(error) };
+}
+
+/**
+ * Runs one evaluator and converts its output to named results, or to an `EvaluatorFailure`
+ * when it throws or returns a value of an invalid type.
+ */
+export async function runEvaluator<I, O, M>(
+  evaluator: Evaluator<I, O, M>,
+  ctx: EvaluatorContext<I, O, M>,
+  retry?: RetryOptions,
+): Promise<EvaluationResult[] | EvaluatorFailure> {
+  const source = evaluator.getSerializationName();
+  let name = source;
+  try {
+    name = evaluator.getDefaultEvaluationName();
+    const raw = await withRetry(async () => evaluator.evaluate(ctx), retry);
+    let mapping: Record<string, unknown>;
+    if (isScalar(raw) || isReason(raw)) mapping = { [name]: raw };
+    else if (isPlainObject(raw) && Object.values(raw).every((v) => isScalar(v) || isReason(v))) mapping = raw;
+    else throw new TypeError(`${source}.evaluate returned a value of an invalid type: ${safeJson(raw)}.`);
+    return Object.entries(mapping).map(([k, v]) => {
+      const r = isReason(v) ? v : { value: v as EvaluationScalar };
+      // -0 is not JSON data: file it as 0 so reports round-trip
+      return { name: k, value: r.value === 0 ? 0 : r.value, ...(typeof r.reason === 'string' ? { reason: r.reason } : {}), source };
+    });
+  } catch (error) {
+    return { name, ...formatError(error), source };
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/**
+ * Files results by value type (boolean → assertions, number → scores, string → labels), renaming
+ * repeated names with `_2`, `_3`, ... as pydantic-evals does.
+ */
+export function groupEvaluationResults(results: readonly EvaluationResult[]): {
+  assertions: Record<string, EvaluationResult<boolean>>;
+  scores: Record<string, EvaluationResult<number>>;
+  labels: Record<string, EvaluationResult<string>>;
+} {
+  const assertions: Record<string, EvaluationResult<boolean>> = {};
+  const scores: Record<string, EvaluationResult<number>> = {};
+  const labels: Record<string, EvaluationResult<string>> = {};
+  const seen = new Set<string>();
+  for (const r of results) {
+    let name = r.name;
+    if (seen.has(name)) {
+      let suffix = 2;
+      while (seen.has(`${name}_${suffix}`)) suffix++;
+      name = `${name}_${suffix}`;
+    }
+    seen.add(name);
+    if (typeof r.value === 'boolean') assertions[name] = { ...r, name, value: r.value };
+    else if (typeof r.value === 'number') scores[name] = { ...r, name, value: r.value };
+    else labels[name] = { ...r, name, value: r.value };
+  }
+  return { assertions, scores, labels };
+}
