@@ -84,7 +84,10 @@ const SETTINGS: Record<string, ModelSettings> = {
 };
 const PROFILES: Record<string, OpenAIModelProfile> = { 'openai-error-400-system-role': { systemPromptRole: 'system' } };
 
-const CityLocation = z.object({ city: z.string(), country: z.string() }).meta({ title: 'CityLocation', description: 'A city and its country.' });
+// The models of the recording tests: a zod `title` stands for the pydantic class name, a
+// `description` for its docstring (only test_openai_native_output's CityLocation has one).
+const CityLocation = z.object({ city: z.string(), country: z.string() }).meta({ title: 'CityLocation' });
+const DocumentedCityLocation = CityLocation.meta({ title: 'CityLocation', description: 'A city and its country.' });
 const CountryLanguage = z.object({ country: z.string(), language: z.string() }).meta({ title: 'CountryLanguage' });
 
 /** Reads cases.json. */
@@ -95,7 +98,7 @@ export function loadCorpusCases(dir: string = CORPUS_DIR): CorpusCase[] {
 function outputSpec(c: CorpusCase): OutputSpec<unknown> | undefined {
   switch (c.id) {
     case 'openai-native-output':
-      return NativeOutput(CityLocation, { name: 'CityLocation', description: 'A city and its country.' });
+      return NativeOutput(DocumentedCityLocation);
     case 'openai-prompted-output':
       return PromptedOutput(CityLocation);
     case 'openai-prompted-output-multiple':
