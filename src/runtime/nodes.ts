@@ -13,6 +13,7 @@ import type { RunState } from './run-state.js';
 import { StreamedResponse } from './streamed-response.js';
 import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } from './stream-events.js';
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
+import { renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
 
 export type { FinalResult } from './tool-execution.js';
@@ -38,10 +39,17 @@ async function resolvePrompts<Deps>(state: RunState<Deps>, items: RunState<Deps>
   return out;
 }
 
-/** Instructions for the next request: the agent's (static and dynamic), then prompted-output ones, joined by a blank line. */
-async function computeInstructions<Deps>(state: RunState<Deps>): Promise<string | undefined> {
+/**
+ * Instructions for the next request: the agent's (static and dynamic), then the prompted-output
+ * ones rendered from the model's customized output schema (as pydantic-ai renders them after
+ * `customize_request_parameters`), joined by a blank line.
+ */
+async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
   const parts = state.instructions.length === 0 ? [] : await resolvePrompts(state, state.instructions);
-  if (state.output.promptedInstructions !== undefined) parts.push(state.output.promptedInstructions);
+  const out = state.output;
+  if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
+    parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
+  } else if (out.promptedInstructions !== undefined) parts.push(out.promptedInstructions);
   return parts.length === 0 ? undefined : parts.join('\n\n');
 }
 
@@ -110,13 +118,14 @@ export class ModelRequestNode {
   private async prepare(state: RunState<any>): Promise<ModelRequestParameters> {
     throwIfAborted(state);
     state.usageLimits?.checkBeforeRequest(state.usage);
-    const instructions = await computeInstructions(state);
+    const customize = state.model.customizeRequestParameters;
+    const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
+    const instructions = await computeInstructions(state, params);
     if (instructions !== undefined) this.request.instructions = instructions;
     else delete this.request.instructions;
     state.messages.push(this.request);
     state.runStep += 1;
-    const customize = state.model.customizeRequestParameters;
-    return customize ? customize.call(state.model, state.requestParams) : state.requestParams;
+    return params;
   }
 
   private finish(state: RunState<any>, response: ModelResponse): CallToolsNode {

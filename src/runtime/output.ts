@@ -169,8 +169,10 @@ export interface OutputSchema {
   readonly toolDefinitions: readonly ToolDefinition[];
   /** For native/prompted modes. */
   readonly outputObject: OutputObjectDefinition | undefined;
-  /** Instructions appended for prompted output. */
+  /** Instructions appended for prompted output (rendered from the uncustomized schema). */
   readonly promptedInstructions: string | undefined;
+  /** Template of the prompted-output instructions; `undefined` outside prompted mode. */
+  readonly promptedTemplate?: string | undefined;
   /**
    * Turns the final text into the output (text, TextOutput, native, prompted modes).
    * @throws ModelRetry or returns validation details when the text is not acceptable.
@@ -243,6 +245,19 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
   return { tools, defs };
 }
 
+/**
+ * The prompted-output instructions for `outputObject` (its name as `title`, its description),
+ * as pydantic-ai's `PromptedOutputSchema.build_instructions`: `{schema}` in the template is
+ * replaced by the schema in Python's JSON layout; a template without it gets the schema appended.
+ */
+export function renderPromptedInstructions(template: string, outputObject: OutputObjectDefinition): string {
+  const shown: Record<string, unknown> = { ...outputObject.jsonSchema };
+  if (outputObject.name) shown['title'] = outputObject.name;
+  if (outputObject.description) shown['description'] = outputObject.description;
+  const t = template.includes('{schema}') ? template : `${template}\n\n{schema}`;
+  return t.replace('{schema}', pythonJsonDumps(shown));
+}
+
 /** JSON parse helper for native/prompted text: tolerates Markdown fences as pydantic-ai does. */
 function extractJson(text: string): string {
   const t = text.trim();
@@ -313,15 +328,8 @@ function compileObjectOutput(
   if (name !== undefined) outputObject.name = name;
   if (description !== undefined) outputObject.description = description;
   if (options.strict !== undefined) outputObject.strict = options.strict;
-  let promptedInstructions: string | undefined;
-  if (mode === 'prompted') {
-    const shown: Record<string, unknown> = { ...jsonSchema };
-    if (outputObject.name) shown['title'] = outputObject.name;
-    if (outputObject.description) shown['description'] = outputObject.description;
-    let template = options.template ?? DEFAULT_PROMPTED_OUTPUT_TEMPLATE;
-    if (!template.includes('{schema}')) template = `${template}\n\n{schema}`;
-    promptedInstructions = template.replace('{schema}', pythonJsonDumps(shown));
-  }
+  const promptedTemplate = mode === 'prompted' ? (options.template ?? DEFAULT_PROMPTED_OUTPUT_TEMPLATE) : undefined;
+  const promptedInstructions = promptedTemplate === undefined ? undefined : renderPromptedInstructions(promptedTemplate, outputObject);
   return {
     mode,
     allowTextOutput: true,
@@ -329,6 +337,7 @@ function compileObjectOutput(
     toolDefinitions: [],
     outputObject,
     promptedInstructions,
+    promptedTemplate,
     processText: async (text) => {
       let data: unknown;
       try {
