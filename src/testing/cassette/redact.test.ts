@@ -67,8 +67,8 @@ describe('redaction', () => {
       request: {
         method: 'GET',
         uri: 'https://h.example/v1/models?api_key=abc&limit=2&key=zzz',
-        headers: { authorization: ['Bearer sk-abcdefghijklmnopqrstuvwx'], 'x-trace': ['t1 Bearer abcdefghijklmnop'], accept: ['application/json'] },
-        body: { kind: 'json', value: { password: 'hunter2', nested: [{ note: 'key sk-abcdefghijklmnopqrstuvwx here' }], max_tokens: 5 } },
+        headers: { authorization: ['Bearer sk-test-abcdefghijklmnopqrstuvwx'], 'x-trace': ['t1 Bearer abcdefghijklmnop'], accept: ['application/json'] },
+        body: { kind: 'json', value: { password: 'hunter2', nested: [{ note: 'key sk-test-abcdefghijklmnopqrstuvwx here' }], max_tokens: 5 } },
       },
       response: { status: { code: 200, message: 'OK' }, headers: { 'set-cookie': ['x=y'], 'openai-project': ['p'] }, body: { kind: 'text', text: 'ok' } },
     });
@@ -80,9 +80,9 @@ describe('redaction', () => {
 
   it('runs the user hook last and the scan catches what it leaves', () => {
     const base = interaction({ header: 'x', query: 'y', headerName: 'x-a', queryName: 'q', jsonBody: { a: 1 } });
-    const hooked = redactInteraction(base, { redact: (i) => ({ ...i, request: { ...i.request, uri: 'https://api.example.com/v1/x?auth=sk-abcdefghijklmnopqrstuvwxyz' } }) });
+    const hooked = redactInteraction(base, { redact: (i) => ({ ...i, request: { ...i.request, uri: 'https://api.example.com/v1/x?auth=sk-test-abcdefghijklmnopqrstuvwxyz' } }) });
     const findings = scanInteractions([hooked]);
-    expect(findings).toEqual([{ location: 'interactions[0].request.uri', preview: 'sk-abc… (29 chars)', rule: 'sk- key' }]);
+    expect(findings).toEqual([{ location: 'interactions[0].request.uri', preview: 'sk-tes… (34 chars)', rule: 'sk- key' }]);
   });
 
   it('keeps a URL without secrets byte for byte', () => {
