@@ -31,7 +31,12 @@ export interface AgentOptions<Deps, Output> {
   instructions?: string | PromptFunction<Deps> | readonly (string | PromptFunction<Deps>)[];
   /** System prompts, stored in the history at the start of a new conversation. */
   systemPrompt?: string | readonly string[];
-  /** Output type: a zod schema (output tool `final_result`), a list of them, or an output mode. Default: text. */
+  /**
+   * Output type: a zod schema (output tool `final_result`), a list of them (one output tool per
+   * schema, `final_result_{title}`), or an output mode (`ToolOutput`, `NativeOutput`,
+   * `PromptedOutput`, `TextOutput`). Default: text. For a list, TypeScript cannot infer the union
+   * of the outputs: name it, `new Agent<Deps, A | B>({ outputType: [ASchema, BSchema] })`.
+   */
   outputType?: OutputSpec<Output>;
   /** Function tools. */
   tools?: readonly Tool<Deps>[];

@@ -86,7 +86,13 @@ export interface StreamTextOptions {
   debounceMs?: number;
 }
 
-/** The result of `agent.runStream`: the final response as it streams. */
+/**
+ * The result of `agent.runStream`: the final response as it streams. Once the stream is
+ * consumed, the response is handled as `run` would handle it (remaining tool calls under the
+ * end strategy, output validation). Where pydantic-ai's `run_stream` raises when the streamed
+ * output fails validation, rehearse goes on with the retry as `run` does, and `getOutput()`
+ * returns the output the run finally produced.
+ */
 export class StreamedRunResult<O> {
   private consumed = false;
   private finished: Promise<void> | undefined;
