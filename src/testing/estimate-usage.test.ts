@@ -87,3 +87,17 @@ describe('estimateUsage', () => {
     expect(estimateUsage([req])).toEqual({ inputTokens: 56, outputTokens: 0 });
   });
 });
+
+describe('countTokenPieces (property)', () => {
+  it('equals the length of the regex split pydantic-ai uses', async () => {
+    const { default: fc } = await import('fast-check');
+    const { countTokenPieces } = await import('./estimate-usage.js');
+    const chars = fc.constantFrom('a', 'b', ' ', '\t', '\n', '"', ',', '.', ':', '\u00a0', '\u2028', 'é', '😀', '\ufeff', '-');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: chars }), fc.string({ unit: 'grapheme' })), (s) => {
+        expect(countTokenPieces(s)).toBe(s.trim().split(/[\s",.:]+/).length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

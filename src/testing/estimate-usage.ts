@@ -8,7 +8,29 @@ import { assertNever, retryPromptText, toolCallArgsAsJson, toolReturnContentStri
 /** Tokens of fixed overhead added to every request (pydantic-ai: "about 50 for Gemini and OpenAI"). */
 export const ESTIMATED_REQUEST_OVERHEAD_TOKENS = 50;
 
-const TOKEN_SPLIT = /[\s",.:]+/;
+/** 1 for ASCII separators: whitespace, `"`, `,`, `.`, `:` (pydantic-ai's `[\s",.:]+`). */
+const ASCII_SEPARATOR = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32, 34, 44, 46, 58]) ASCII_SEPARATOR[c] = 1;
+const NON_ASCII_SPACE = /\s/;
+
+/**
+ * `text.trim().split(/[\s",.:]+/).length` without building the pieces: one plus the number of
+ * separator runs in the trimmed text.
+ */
+export function countTokenPieces(text: string): number {
+  const s = text.trim();
+  let count = 1;
+  let inSeparator = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const sep = c < 128 ? ASCII_SEPARATOR[c] === 1 : NON_ASCII_SPACE.test(s[i]!);
+    if (sep) {
+      if (!inSeparator) count++;
+      inSeparator = true;
+    } else inSeparator = false;
+  }
+  return count;
+}
 
 /**
  * Estimated tokens of a string or user content list, as pydantic-ai's `_estimate_string_tokens`:
@@ -18,10 +40,10 @@ const TOKEN_SPLIT = /[\s",.:]+/;
  */
 export function estimateStringTokens(content: string | readonly UserContent[]): number {
   if (content.length === 0) return 0;
-  if (typeof content === 'string') return content.trim().split(TOKEN_SPLIT).length;
+  if (typeof content === 'string') return countTokenPieces(content);
   let tokens = 0;
   for (const item of content) {
-    if (typeof item === 'string') tokens += item.trim().split(TOKEN_SPLIT).length;
+    if (typeof item === 'string') tokens += countTokenPieces(item);
     else if (item.kind === 'binary') tokens += Buffer.from(item.data, 'base64').length;
   }
   return tokens;

@@ -46,8 +46,13 @@ export function DeltaThinkingPart(delta: Omit<DeltaThinkingPart, 'deltaKind'>): 
 /** What a stream function yields: text deltas, or deltas keyed by part index. */
 export type StreamItem = string | Record<number, DeltaToolCall | DeltaThinkingPart>;
 
-/** A response function: returns a whole `ModelResponse` or just its parts, sync or async. */
-export type FunctionDef = (messages: ModelMessage[], info: AgentInfo) => ModelResponse | ModelResponsePart[] | Promise<ModelResponse | ModelResponsePart[]>;
+/**
+ * What a response function returns: the parts alone, or a response whose `kind`, `usage` and
+ * `timestamp` may be left out (filled in: usage estimated, timestamp now).
+ */
+export type FunctionResponse = ModelResponsePart[] | (Partial<Omit<ModelResponse, 'parts'>> & { parts: ModelResponsePart[] });
+/** A response function: returns a `FunctionResponse`, sync or async. */
+export type FunctionDef = (messages: ModelMessage[], info: AgentInfo) => FunctionResponse | Promise<FunctionResponse>;
 /** A stream function: an async iterable of `StreamItem`s. */
 export type StreamFunctionDef = (messages: ModelMessage[], info: AgentInfo) => AsyncIterable<StreamItem>;
 
@@ -152,8 +157,8 @@ export class FunctionModel implements Model {
     const out = await this.fn(messages, info);
     const response: ModelResponse = Array.isArray(out)
       ? { kind: 'response', parts: out, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: nowIso() }
-      : { ...out, modelName: this.modelName };
-    if (response.usage === undefined || (response.usage.inputTokens === 0 && response.usage.outputTokens === 0)) {
+      : { ...out, kind: 'response', usage: out.usage ?? { inputTokens: 0, outputTokens: 0 }, timestamp: out.timestamp ?? nowIso(), modelName: this.modelName };
+    if (response.usage.inputTokens === 0 && response.usage.outputTokens === 0) {
       response.usage = estimateUsage([...messages, response]);
     }
     return response;

@@ -11,6 +11,6 @@ export type { TestModelOptions } from './test-model.js';
 registerModelProvider('test', (name) => new TestModel(name ? { modelName: name } : {}));
 
 export { FunctionModel, DeltaToolCall, DeltaThinkingPart } from './function-model.js';
-export type { AgentInfo, FunctionDef, FunctionModelOptions, StreamFunctionDef, StreamItem } from './function-model.js';
+export type { AgentInfo, FunctionDef, FunctionModelOptions, FunctionResponse, StreamFunctionDef, StreamItem } from './function-model.js';
 export { captureRunMessages, CapturedRunError, setAllowModelRequests, withAllowModelRequests, allowModelRequests } from '../runtime/index.js';
 export * from './cassette/index.js';
