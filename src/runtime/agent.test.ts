@@ -337,3 +337,20 @@ describe('runs without a user prompt', () => {
     expect(result.allMessages()[0]).toMatchObject({ kind: 'request', parts: [{ partKind: 'system-prompt', content: 'You are a potato.' }] });
   });
 });
+
+describe('defaults and history edges', () => {
+  it('applies the default requestLimit of 50 when no usageLimits are given', async () => {
+    const model = new FunctionModel(() => [call('get_weather', { city: 'Paris' })]);
+    await expect(new Agent({ model, tools: [weather] }).run('loop forever')).rejects.toThrow('The next request would exceed the requestLimit of 50 (requests=51)');
+    expect(model.calls).toHaveLength(50);
+  });
+
+  it('merges a prompt into a history that ends with a request and counts it as new', async () => {
+    const model = new FunctionModel((messages) => [text(`parts ${(messages.at(-1) as { parts: unknown[] }).parts.length}`)]);
+    const history: ModelMessage[] = [{ kind: 'request', parts: [{ partKind: 'system-prompt', content: 'sys', timestamp: new Date().toISOString() }] }];
+    const r = await new Agent({ model }).run('hello', { messageHistory: history });
+    expect(r.output).toBe('parts 2');
+    expect(r.newMessages().map((m) => m.kind)).toEqual(['request', 'response']);
+    expect(history).toHaveLength(1); // the caller's array is not changed
+  });
+});

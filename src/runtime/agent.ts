@@ -61,6 +61,7 @@ export interface RunOptions<Deps, Output = unknown> {
   model?: Model | KnownModelName;
   /** Settings merged over the agent's (ignored while `override({ modelSettings })` is active). */
   modelSettings?: ModelSettings;
+  /** Limits checked before each request and after each response. Default: `new UsageLimits()` (requestLimit 50), as pydantic-ai. */
   usageLimits?: UsageLimits | UsageLimitsOptions;
   /** Usage to continue counting from (e.g. a parent agent's). */
   usage?: RunUsage;
@@ -80,6 +81,8 @@ export interface AgentOverrides<Deps> {
   name?: string;
   retries?: number;
 }
+
+const DEFAULT_USAGE_LIMITS = new UsageLimits();
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   if (v === undefined) return [];
@@ -236,7 +239,8 @@ export class Agent<Deps = undefined, Output = string> {
     const instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
     const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(this.modelSettings, ov.modelSettings) : mergeModelSettings(this.modelSettings, options.modelSettings);
     const history = options.messageHistory ? options.messageHistory.slice() : [];
-    const limits = options.usageLimits === undefined ? undefined : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
+    // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
+    const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
     return {
       messages: history,

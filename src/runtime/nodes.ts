@@ -75,6 +75,7 @@ export class UserPromptNode {
       if (last.kind === 'response') return new CallToolsNode(last);
       // A history ending in a request is sent again (with current instructions).
       history.pop();
+      state.newMessageIndex = Math.min(state.newMessageIndex, history.length);
       return new ModelRequestNode({ ...last, parts: [...last.parts] });
     }
     const parts: ModelRequestPart[] = [];
@@ -87,6 +88,7 @@ export class UserPromptNode {
     if (last !== undefined && last.kind === 'request') {
       // merge into the trailing request, as pydantic-ai does
       history.pop();
+      state.newMessageIndex = Math.min(state.newMessageIndex, history.length);
       return new ModelRequestNode({ ...last, parts: [...last.parts, ...parts] });
     }
     return new ModelRequestNode({ kind: 'request', parts });

@@ -23,7 +23,8 @@ export type EndStrategy = 'early' | 'exhaustive';
 /** @internal */
 export interface RunState<Deps> {
   readonly messages: ModelMessage[];
-  readonly newMessageIndex: number;
+  /** Index in `messages` where this run's messages start. */
+  newMessageIndex: number;
   readonly usage: RunUsage;
   readonly usageLimits: UsageLimits | undefined;
   readonly deps: Deps;

@@ -18,6 +18,7 @@ import { StreamedResponse } from '../streamed-response.js';
 import type { RequestUsage } from '../usage.js';
 import { transformOpenAIJsonSchema } from './openai-json-schema.js';
 import { mapMessages } from './openai-messages.js';
+import { resolveToolChoice } from './tool-choice.js';
 import type { OpenAIModelProfile, ResolvedOpenAIModelProfile } from './openai-profile.js';
 import { openaiModelProfile, resolveOpenAIModelProfile } from './openai-profile.js';
 
@@ -259,11 +260,7 @@ export class OpenAIChatModel implements Model {
     const outputTools = outputMode === 'native' || outputMode === 'prompted' ? [] : p.outputTools;
     if (outputMode === 'native' && !profile.supportsJsonSchemaOutput) throw new UserError('Native structured output is not supported by this model.');
 
-    const tools = [...p.functionTools, ...outputTools].map((t) => this.mapToolDefinition(t));
-    let toolChoice: string | undefined;
-    if (tools.length > 0) {
-      toolChoice = p.allowTextOutput ? 'auto' : profile.supportsToolChoiceRequired ? 'required' : 'auto';
-    }
+    const { tools, toolChoice } = this.mapToolChoice(s, { ...p, outputTools });
 
     const openaiMessages = await mapMessages(
       { profile, system: this.system, fetch: this.options.fetch ?? ((...args: Parameters<typeof globalThis.fetch>) => globalThis.fetch(...args)) },
@@ -332,6 +329,52 @@ export class OpenAIChatModel implements Model {
       return this.client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, options);
     };
     return new OpenAIStreamedResponse({ modelName: this.modelName, profile: this.profile, system: this.system, open });
+  }
+
+  /**
+   * The `tools` and `tool_choice` to send (pydantic-ai `OpenAIChatModel._get_tool_choice`): the
+   * resolved choice ({@link resolveToolChoice}) as `'auto'`/`'none'`/`'required'`; a forced
+   * single tool as `{ type: 'function', function: { name } }` (every tool still sent); a subset
+   * of several tools by sending only those. A profile without `tool_choice: 'required'` gets
+   * `'auto'` (and a forced single tool is then the only tool sent). `toolChoice` is `undefined`
+   * (omitted) when no tool is sent.
+   * @throws UserError when `settings.toolChoice` is `'required'` or a list and the profile
+   *   cannot force tool use, and as {@link resolveToolChoice} throws.
+   */
+  private mapToolChoice(
+    settings: ModelSettings,
+    params: ModelRequestParameters,
+  ): { tools: Record<string, unknown>[]; toolChoice: string | Record<string, unknown> | undefined } {
+    const resolved = resolveToolChoice(settings, params);
+    let defs = [...params.functionTools, ...params.outputTools];
+    const supportsForcing = (): boolean => {
+      if (this.profile.supportsToolChoiceRequired) return true;
+      const explicit = settings.toolChoice;
+      if (explicit === 'required' || Array.isArray(explicit)) {
+        const shown = explicit === 'required' ? "'required'" : `[${explicit.map((n) => `'${n}'`).join(', ')}]`;
+        throw new UserError(`tool_choice=${shown} is not supported by model '${this.modelName}'. This model does not support forcing tool use.`);
+      }
+      return false;
+    };
+    let toolChoice: string | Record<string, unknown>;
+    if (resolved === 'auto' || resolved === 'none') {
+      toolChoice = resolved;
+    } else if (resolved === 'required') {
+      toolChoice = supportsForcing() ? 'required' : 'auto';
+    } else {
+      const supports = supportsForcing();
+      const names = new Set(resolved.toolNames);
+      const [only] = resolved.toolNames;
+      if (resolved.mode === 'required' && names.size === 1 && only !== undefined && supports) {
+        toolChoice = { type: 'function', function: { name: only } };
+      } else {
+        // Chat Completions cannot limit the tools through `tool_choice`: send only the allowed ones.
+        defs = defs.filter((t) => names.has(t.name));
+        toolChoice = resolved.mode === 'auto' || !supports ? 'auto' : 'required';
+      }
+    }
+    const tools = defs.map((t) => this.mapToolDefinition(t));
+    return { tools, toolChoice: tools.length > 0 ? toolChoice : undefined };
   }
 
   /** Maps a tool definition; `strict` is sent only when true and the profile allows it (as pydantic-ai). */
