@@ -354,3 +354,12 @@ describe('defaults and history edges', () => {
     expect(history).toHaveLength(1); // the caller's array is not changed
   });
 });
+
+describe('toolChoice on the agent or the run', () => {
+  it("rejects 'required' and tool-name lists, which would keep the run from ending (as pydantic-ai)", async () => {
+    const model = new FunctionModel(() => [text('x')]);
+    await expect(new Agent({ model, modelSettings: { toolChoice: 'required' } }).run('q')).rejects.toThrow(/keeps the agent from producing a final response/);
+    await expect(new Agent({ model }).run('q', { modelSettings: { toolChoice: ['get_weather'] } })).rejects.toThrow(UserError);
+    expect((await new Agent({ model }).run('q', { modelSettings: { toolChoice: { functionTools: [] } } })).output).toBe('x');
+  });
+});

@@ -238,6 +238,13 @@ export class Agent<Deps = undefined, Output = string> {
     const retries = ov?.retries ?? this.retries;
     const instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
     const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(this.modelSettings, ov.modelSettings) : mergeModelSettings(this.modelSettings, options.modelSettings);
+    const toolChoice = modelSettings?.toolChoice;
+    if (toolChoice === 'required' || Array.isArray(toolChoice)) {
+      throw new UserError(
+        `modelSettings.toolChoice ${JSON.stringify(toolChoice)} keeps the agent from producing a final response, because output tools are excluded. ` +
+          'Use { functionTools: [...] } (ToolOrOutput) to allow specific function tools together with output, or call the model directly for a single request.',
+      );
+    }
     const history = options.messageHistory ? options.messageHistory.slice() : [];
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);

@@ -12,6 +12,20 @@ export interface ToolOrOutput {
 export type ToolChoice = 'auto' | 'none' | 'required' | string[] | ToolOrOutput;
 
 /**
+ * Moderated completions on OpenAI (`moderation` of the Chat Completions request; the shape of
+ * the SDK's `ChatCompletionCreateParams.Moderation`).
+ */
+export interface OpenAIModeration {
+  /** Moderation model, e.g. `'omni-moderation-latest'`. */
+  model: string;
+  /**
+   * What happens on flagged input or output: `'score'` (default: generation proceeds and the
+   * results only report `flagged`) or `'block'`. `undefined`: the API's default.
+   */
+  policy?: { input?: { mode: 'score' | 'block' } | null; output?: { mode: 'score' | 'block' } | null } | null;
+}
+
+/**
  * Settings passed to a model for a request (pydantic-ai's `ModelSettings`, camelCase).
  * Every field is optional; `undefined` means the provider's default. Providers ignore
  * settings they do not support.
@@ -64,6 +78,14 @@ export interface ModelSettings {
   openaiReasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   /** OpenAI: `user` field. */
   openaiUser?: string;
+  /**
+   * OpenAI: run moderation on the request input and the generated output (pydantic-ai's
+   * `openai_moderation`), e.g. `{ model: 'omni-moderation-latest' }`; sent as `moderation`. The
+   * results the API returns (the response's `moderation` field, or the choice-less moderation
+   * chunk of a stream) land in `ModelResponse.providerDetails.moderation` as received
+   * (`{ input, output }`, each moderation results or an error). `undefined`: no moderation.
+   */
+  openaiModeration?: OpenAIModeration;
 }
 
 /** Merges settings; later ones win field by field. `undefined` inputs are skipped. */

@@ -178,6 +178,8 @@ export class OpenAIChatModel implements Model {
   readonly settings: ModelSettings | undefined;
   private readonly options: OpenAIChatModelOptions;
   private lazyClient: OpenAI | undefined;
+  /** Parameters this model returned from `customizeRequestParameters`: already transformed. */
+  private readonly customized = new WeakSet<ModelRequestParameters>();
 
   constructor(modelName: string, options: OpenAIChatModelOptions = {}) {
     this.modelName = modelName;
@@ -227,9 +229,13 @@ export class OpenAIChatModel implements Model {
   /**
    * Applies the OpenAI JSON-schema transformer to tool and output-object schemas and decides
    * `strict` where it is unset (strict exactly when the schema is strict-compatible), as
-   * pydantic-ai's `customize_request_parameters`. Idempotent.
+   * pydantic-ai's `customize_request_parameters`. Given parameters this method returned (the
+   * agent customizes once, then hands the result to `request`/`requestStream`, which call
+   * `buildRequest`), it returns them unchanged instead of transforming them a second time; so
+   * do not mutate a returned object and pass it back expecting a fresh transformation.
    */
   customizeRequestParameters(params: ModelRequestParameters): ModelRequestParameters {
+    if (this.customized.has(params)) return params;
     const tool = (t: ToolDefinition): ToolDefinition => {
       const r = transformOpenAIJsonSchema(t.parametersJsonSchema, t.strict);
       return { ...t, parametersJsonSchema: r.schema, strict: t.strict ?? r.isStrictCompatible };
@@ -239,12 +245,14 @@ export class OpenAIChatModel implements Model {
       const r = transformOpenAIJsonSchema(params.outputObject.jsonSchema, params.outputObject.strict);
       out.outputObject = { ...params.outputObject, jsonSchema: r.schema, strict: params.outputObject.strict ?? r.isStrictCompatible };
     }
+    this.customized.add(out);
     return out;
   }
 
   /**
    * Builds the `chat.completions.create` body and request options (headers, timeout) for a request.
-   * Exposed for tests and tooling; `request`/`requestStream` use it.
+   * Exposed for tests and tooling; `request`/`requestStream` use it. `params` may be raw or
+   * already customized by {@link customizeRequestParameters} (then not transformed again).
    * @throws UserError for native output on a model without JSON-schema output, or unmappable content.
    */
   async buildRequest(
@@ -290,6 +298,7 @@ export class OpenAIChatModel implements Model {
     if (s.seed !== undefined) body['seed'] = s.seed;
     if (s.openaiReasoningEffort !== undefined) body['reasoning_effort'] = s.openaiReasoningEffort;
     if (s.openaiUser !== undefined) body['user'] = s.openaiUser;
+    if (s.openaiModeration !== undefined) body['moderation'] = s.openaiModeration;
     for (const key of SAMPLING_SETTINGS) if (s[key] !== undefined) body[SAMPLING_WIRE_NAMES[key]] = s[key];
     if (s.extraBody) Object.assign(body, s.extraBody);
 
@@ -428,9 +437,11 @@ export class OpenAIChatModel implements Model {
       providerName: this.system,
       providerResponseId: completion.id,
     };
+    // Moderation results are top-level, so they ride along with a refusal too (as pydantic-ai).
+    const moderation = completion.moderation ? { moderation: completion.moderation as unknown } : {};
     const message = choice.message as ChatCompletion.Choice['message'] & Record<string, unknown>;
     if (message.refusal) {
-      return { ...base, parts: [], finishReason: 'content_filter', providerDetails: { refusal: message.refusal } };
+      return { ...base, parts: [], finishReason: 'content_filter', providerDetails: { ...moderation, refusal: message.refusal } };
     }
     const parts: ModelResponsePart[] = [];
     for (const field of thinkingFields(this.profile)) {
@@ -448,7 +459,7 @@ export class OpenAIChatModel implements Model {
       if (call.type !== 'function') throw new UnexpectedModelBehavior(`Custom tool calls are not supported (got type '${call.type}')`);
       parts.push({ partKind: 'tool-call', toolName: call.function.name, args: call.function.arguments, toolCallId: call.id || generateToolCallId() });
     }
-    const response: ModelResponse = { ...base, parts, providerDetails: { finish_reason: rawFinish } };
+    const response: ModelResponse = { ...base, parts, providerDetails: { finish_reason: rawFinish, ...moderation } };
     const finishReason = mapOpenAIFinishReason(rawFinish);
     if (finishReason !== undefined) response.finishReason = finishReason;
     return response;
@@ -508,6 +519,8 @@ export class OpenAIStreamedResponse extends StreamedResponse {
       this.usage = addUsage(this.usage, mapOpenAIUsage(chunk.usage as WireUsage | undefined));
       if (chunk.id) this.providerResponseId = chunk.id;
       if (chunk.model) this.modelName = chunk.model;
+      // The moderation chunk has no choices: read it before skipping choice-less chunks.
+      if (chunk.moderation) this.providerDetails = { ...(this.providerDetails ?? {}), moderation: chunk.moderation as unknown };
       const choice = chunk.choices?.[0];
       if (!choice || !choice.delta) continue;
       const delta = choice.delta as ChatCompletionChunk.Choice['delta'] & Record<string, unknown>;

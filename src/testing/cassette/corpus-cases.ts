@@ -61,15 +61,18 @@ export interface CorpusCase {
     error?: { type: string; status: number; message_match: string };
     stream_text_chunks?: string[];
     wire_assertion?: { tool_choice?: unknown };
+    /** Prose: what the recording test asserted about the last response's `provider_details`. */
+    provider_details_assertion?: string;
   };
   http_interactions: number;
 }
 
 /** Cases rehearse cannot run yet, with the reason. */
 export const UNSUPPORTED_CASES: Readonly<Record<string, string>> = {
-  'openai-stream-moderation': 'asserts provider_details.moderation: rehearse has no openai_moderation setting nor moderation chunk mapping',
-  'openai-web-search-preview': "needs pydantic-ai's WebSearchTool native tool (web_search_options)",
-  'tool-choice-none-with-output': "needs the tool_choice model setting ('none'), which ModelSettings lacks",
+  'openai-web-search-preview':
+    "the recording test gives the agent pydantic-ai's native tool WebSearchTool(search_context_size='low'), which OpenAIChatModel " +
+    "sends as `web_search_options: {search_context_size: 'low'}`; rehearse's Agent has no native tools (ModelRequestParameters has " +
+    'no nativeTools), so the request would lack web_search_options and the case would pass only because replay ignores the body',
 };
 
 /** Cases whose `system_prompt` was given to pydantic-ai as `instructions` (see each case's notes). */
@@ -81,6 +84,19 @@ const SETTINGS: Record<string, ModelSettings> = {
   'openai-gpt5-temperature-ignored': { temperature: 0 },
   'openai-max-completion-tokens-gpt-4o-mini': { maxTokens: 100 },
   'openai-stop-sequences': { stopSequences: ['Paris'] },
+  'tool-choice-none-with-output': { toolChoice: 'none' },
+  'openai-stream-moderation': { openaiModeration: { model: 'omni-moderation-latest' } },
+};
+/**
+ * A case's `provider_details_assertion` (prose in cases.json) as data, in the shape of
+ * {@link summarizeProviderDetails}: "finish_reason stop; moderation.input/output results with
+ * flagged false".
+ */
+const PROVIDER_DETAILS: Record<string, ProviderDetailsSummary> = {
+  'openai-stream-moderation': {
+    finish_reason: 'stop',
+    moderation: { input: { model: 'omni-moderation-latest', flagged: [false] }, output: { model: 'omni-moderation-latest', flagged: [false] } },
+  },
 };
 const PROFILES: Record<string, OpenAIModelProfile> = { 'openai-error-400-system-role': { systemPromptRole: 'system' } };
 
@@ -105,6 +121,8 @@ function outputSpec(c: CorpusCase): OutputSpec<unknown> | undefined {
       return PromptedOutput([CityLocation, CountryLanguage] as z.ZodType<unknown>[]);
     case 'openai-text-output-function':
       return TextOutput((text) => text.toUpperCase());
+    case 'tool-choice-none-with-output':
+      return z.object({ city: z.string(), summary: z.string() });
     default:
       return undefined;
   }
@@ -252,6 +270,30 @@ export interface CorpusOutcome {
   warned?: boolean;
   streamTextChunks?: string[];
   error?: { name: string; status: number | undefined; message: string };
+  /** The last response's `providerDetails`, summarized (cases with a `provider_details_assertion`). */
+  providerDetails?: ProviderDetailsSummary;
+}
+
+/** `finish_reason` and, per moderation side, its model and each result's `flagged`. */
+export interface ProviderDetailsSummary {
+  finish_reason?: unknown;
+  moderation?: Record<string, { model: unknown; flagged: unknown[] }>;
+}
+
+/** Summarizes a response's `providerDetails` as {@link ProviderDetailsSummary}. */
+export function summarizeProviderDetails(details: Record<string, unknown> | undefined): ProviderDetailsSummary {
+  const out: ProviderDetailsSummary = {};
+  if (details?.['finish_reason'] !== undefined) out.finish_reason = details['finish_reason'];
+  const moderation = details?.['moderation'];
+  if (moderation !== null && typeof moderation === 'object') {
+    out.moderation = Object.fromEntries(
+      Object.entries(moderation as Record<string, { model?: unknown; results?: { flagged?: unknown }[] }>).map(([side, r]) => [
+        side,
+        { model: r.model, flagged: (r.results ?? []).map((x) => x.flagged) },
+      ]),
+    );
+  }
+  return out;
 }
 
 /** Pattern the expected `UserWarning` of a case must match. */
@@ -272,6 +314,7 @@ export function expectedCorpusOutcome(c: CorpusCase): CorpusOutcome {
     ...(exp.model_name !== undefined ? { modelName: exp.model_name } : {}),
     ...(exp.warning !== undefined ? { warned: true } : {}),
     ...(exp.stream_text_chunks ? { streamTextChunks: exp.stream_text_chunks } : {}),
+    ...(PROVIDER_DETAILS[c.id] ? { providerDetails: PROVIDER_DETAILS[c.id] } : {}),
   };
 }
 
@@ -309,5 +352,6 @@ export function observedCorpusOutcome(c: CorpusCase, run: { result: CorpusRunRes
     ...('modelName' in expected ? { modelName: responses.at(-1)?.modelName } : {}),
     ...('warned' in expected ? { warned: pattern !== undefined && r.warnings.some((w) => pattern.test(w)) } : {}),
     ...(expected.streamTextChunks ? { streamTextChunks: r.streamedText } : {}),
+    ...(expected.providerDetails ? { providerDetails: summarizeProviderDetails(responses.at(-1)?.providerDetails) } : {}),
   };
 }
