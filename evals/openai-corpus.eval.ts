@@ -38,12 +38,17 @@ function expectedOf(c: CorpusCase): unknown {
 function evaluatorsOf(c: CorpusCase): Evaluator[] {
   const evaluators: Evaluator[] = [new MaxModelRequests({ maxRequests: c.http_interactions })];
   if (c.expected.error === undefined) {
-    evaluators.push(new ToolCorrectness({ expectedTools: c.expected.tool_calls.map((t) => t.name) }));
-    c.expected.tool_calls.forEach((t, i) => {
+    // The agentic evaluators look at function tools; output tools (final_result*) carry the output, checked by EqualsExpected.
+    const functionCalls = c.expected.tool_calls.filter((t) => !t.name.startsWith('final_result'));
+    evaluators.push(new ToolCorrectness({ expectedTools: functionCalls.map((t) => t.name) }));
+    const seen = new Map<string, number>();
+    for (const t of functionCalls) {
+      const occurrence = seen.get(t.name) ?? 0; // index among the calls of this tool
+      seen.set(t.name, occurrence + 1);
       if (t.args !== undefined) {
-        evaluators.push(new ArgumentCorrectness({ toolName: t.name, expectedArguments: t.args, occurrence: i, evaluationName: `args_${t.name}_${i}` }));
+        evaluators.push(new ArgumentCorrectness({ toolName: t.name, expectedArguments: t.args, occurrence, evaluationName: `args_${t.name}_${occurrence}` }));
       }
-    });
+    }
   }
   return evaluators;
 }
