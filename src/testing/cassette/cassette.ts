@@ -160,21 +160,37 @@ export class CassetteUnplayed extends CassetteError {
 }
 
 /**
- * A request reached the real network layer while a cassette was active: its client captured
- * `fetch` (or another transport) before the cassette started, so interception never saw it.
+ * A request reached the real network layer while a cassette was active and was blocked there:
+ * its client bypassed interception. `transport: 'fetch'`: a `fetch` captured before the
+ * cassette started reached undici's dispatcher. `transport: 'socket'`: a TCP/TLS connection
+ * was opened while a replay-only cassette was active (e.g. by an `http.request`/`https.request`
+ * taken before interception began, such as an ESM named import); then `url` is
+ * `tcp://<host>:<port>` and `method` is `CONNECT`.
  */
 export class CassetteEscape extends CassetteError {
   override readonly name = 'CassetteEscape' as const;
-  /** The escaped request's URL. */
+  /** The escaped request's URL (`tcp://host:port` for a blocked connection). */
   readonly url: string;
-  constructor(args: { cassettePath: string; url: string; method: string }) {
+  /** HTTP method, or `CONNECT` for a blocked connection. */
+  readonly method: string;
+  /** Where the escape was caught. Default `fetch`. */
+  readonly transport: 'fetch' | 'socket';
+  constructor(args: { cassettePath: string; url: string; method: string; transport?: 'fetch' | 'socket' }) {
+    const transport = args.transport ?? 'fetch';
     super(
       args.cassettePath,
-      `Request ${args.method} ${args.url} escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network. ` +
-        'Its client captured fetch before the cassette started: create the client (e.g. new OpenAI()) inside the cassette, ' +
-        'or pass the current globalThis.fetch to it.',
+      transport === 'fetch'
+        ? `Request ${args.method} ${args.url} escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network. ` +
+            'Its client captured fetch before the cassette started: create the client (e.g. new OpenAI()) inside the cassette, ' +
+            'or pass the current globalThis.fetch to it.'
+        : `A connection to ${args.url.replace(/^tcp:\/\//, '')} escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network ` +
+            '(the cassette replays only, so no real connection may be opened). Its client bypassed interception: e.g. http.request/https.request ' +
+            "taken before the cassette started (import { request } from 'node:https'), or a raw net/tls connection. " +
+            'Make the request after the cassette started through http.request/fetch, or add the host to passthroughHosts.',
     );
     this.url = args.url;
+    this.method = args.method;
+    this.transport = transport;
   }
 }
 

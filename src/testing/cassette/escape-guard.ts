@@ -1,11 +1,22 @@
 /**
- * The escape guard. msw's FetchInterceptor patches `globalThis.fetch`; a client that saved a
- * reference to `fetch` earlier calls the original, which goes straight to undici's global
- * dispatcher (`globalThis[Symbol.for('undici.globalDispatcher.1')]` in Node 18–22). While a
- * cassette is active the guard replaces that dispatcher with a proxy that lets through only
- * the requests the interceptor itself passes on (recording, passthrough hosts) and blocks
- * the rest with an error that says the request escaped.
+ * The escape guards, two layers under the interceptors.
+ *
+ * - Dispatcher guard. msw's FetchInterceptor patches `globalThis.fetch`; a client that saved
+ *   a reference to `fetch` earlier calls the original, which goes straight to undici's global
+ *   dispatcher (`globalThis[Symbol.for('undici.globalDispatcher.1')]` in Node 18–22). While a
+ *   cassette is active the guard replaces that dispatcher with a proxy that lets through only
+ *   the requests the interceptor itself passes on (recording, passthrough hosts) and blocks
+ *   the rest with an error that says the request escaped.
+ * - Socket guard. The ClientRequestInterceptor patches `http.request`/`https.request`/`get`
+ *   and `ClientRequest` on the module objects; a function taken before (an ESM named import
+ *   such as `import { request } from 'node:https'` is a snapshot) bypasses it and reaches
+ *   `net`. While a replay-only cassette is active nothing may connect anywhere but to
+ *   passthrough hosts, so the guard wraps `net.Socket.prototype.connect` (which `net.connect`,
+ *   `tls.connect`, http agents and undici all go through) and fails any other TCP connection
+ *   before its DNS lookup or connect: the socket is destroyed with the escape error on the next
+ *   tick, as a refused connection would be. Unix sockets and pipes (`path`) are let through.
  */
+import net from 'node:net';
 
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -82,6 +93,56 @@ export function installEscapeGuard(args: { allowHost: (url: URL) => boolean; onE
     },
     uninstall() {
       if (g[DISPATCHER] === proxy) g[DISPATCHER] = original;
+    },
+  };
+}
+
+/** Host and port a `Socket#connect(...)` call targets; `undefined` for a Unix socket / pipe. */
+function connectTarget(args: unknown[]): { host: string; port: number } | undefined {
+  let a0 = args[0];
+  if (Array.isArray(a0)) a0 = a0[0]; // net.connect passes its already-normalised arguments
+  if (typeof a0 === 'object' && a0 !== null) {
+    const o = a0 as { path?: unknown; host?: unknown; port?: unknown };
+    if (o.path !== undefined && o.path !== null) return undefined;
+    return { host: typeof o.host === 'string' && o.host !== '' ? o.host : 'localhost', port: Number(o.port) };
+  }
+  if (typeof a0 === 'number' || (typeof a0 === 'string' && /^\d+$/.test(a0)))
+    return { host: typeof args[1] === 'string' && args[1] !== '' ? args[1] : 'localhost', port: Number(a0) };
+  return undefined; // a path string
+}
+
+/** An installed socket guard; `uninstall()` puts the original `Socket#connect` back. */
+export interface SocketGuard {
+  uninstall(): void;
+}
+
+/**
+ * Installs the socket guard: while installed, `net.Socket.prototype.connect` to a host that
+ * `allowHost` refuses does not connect; the socket is destroyed on the next tick with the
+ * error `onEscape` builds.
+ */
+export function installSocketGuard(args: { allowHost: (url: URL) => boolean; onEscape: (target: { host: string; port: number }) => Error }): SocketGuard {
+  const proto = net.Socket.prototype as unknown as { connect: (...a: unknown[]) => unknown };
+  const original = proto.connect;
+  const guarded = function connect(this: net.Socket, ...a: unknown[]): unknown {
+    const target = connectTarget(a);
+    if (target === undefined) return original.apply(this, a);
+    let allowed = false;
+    try {
+      const host = target.host.includes(':') && !target.host.startsWith('[') ? `[${target.host}]` : target.host;
+      allowed = args.allowHost(new URL(`http://${host}${Number.isFinite(target.port) ? `:${target.port}` : ''}`));
+    } catch {
+      allowed = false;
+    }
+    if (allowed) return original.apply(this, a);
+    const err = args.onEscape(target);
+    process.nextTick(() => this.destroy(err));
+    return this;
+  };
+  proto.connect = guarded;
+  return {
+    uninstall() {
+      if (proto.connect === guarded) proto.connect = original;
     },
   };
 }

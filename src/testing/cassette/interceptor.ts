@@ -1,8 +1,6 @@
 /**
  * The HTTP plumbing of cassettes: converting intercepted `Request`/`Response` objects to and
- * from cassette records, and the escape guard that sits in undici's global dispatcher (the
- * layer under Node's native `fetch`) so a request that bypassed interception cannot reach
- * the network unnoticed.
+ * from cassette records (the escape guards are in escape-guard.ts).
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { CassetteBody, CassetteRequest, CassetteResponse, HeaderMap, SseEvent } from './cassette.js';
@@ -68,9 +66,12 @@ export function bodyFromBytes(bytes: Uint8Array, contentType: string): CassetteB
   return { kind: 'text', text };
 }
 
-/** Reads an intercepted request (without consuming it) into a cassette request. */
-export async function requestToRecord(request: Request): Promise<CassetteRequest> {
-  const bytes = new Uint8Array(await request.clone().arrayBuffer());
+/**
+ * Reads an intercepted request into a cassette request. Its body is read from a clone unless
+ * `consume` is true (the request will not be sent on, so cloning its body is wasted work).
+ */
+export async function requestToRecord(request: Request, options?: { consume?: boolean }): Promise<CassetteRequest> {
+  const bytes = new Uint8Array(await (options?.consume === true ? request : request.clone()).arrayBuffer());
   const headers = headersToMap(request.headers);
   return {
     method: request.method.toUpperCase(),

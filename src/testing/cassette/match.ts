@@ -113,25 +113,112 @@ export function requestsMatch(recorded: CassetteRequest, incoming: CassetteReque
   return true;
 }
 
-/**
- * Index of the first unplayed recorded request matching `incoming`, or -1. Equal requests are
- * thus answered in recorded order.
- */
-export function findMatch(args: {
-  recorded: readonly CassetteRequest[];
-  played: readonly boolean[];
-  incoming: CassetteRequest;
-  matchOn: readonly MatchOn[];
-  options?: MatchOptions;
-}): number {
-  const incoming = normalizeRequest(args.incoming, args.options);
-  for (let i = 0; i < args.recorded.length; i++) {
-    if (args.played[i]) continue;
-    const rec = normalizeRequest(args.recorded[i] as CassetteRequest, args.options);
-    const ok = args.options?.match ? args.options.match(rec, incoming) : requestsMatch(rec, incoming, args.matchOn);
-    if (ok) return i;
+/** The parts of a request the default matcher compares, computed once. */
+interface MatchKey {
+  method: string;
+  origin: string;
+  path: string;
+  query: string | undefined;
+  body: string | undefined;
+}
+
+/** JSON with sorted keys and no indentation: the body key compared by the matcher. */
+function bodyKey(body: CassetteBody): string {
+  return body.kind === 'json' ? `json:${stableStringify(body.value)}` : body.kind === 'text' ? textKey(body.text) : `raw:${canonicalBody(body)}`;
+}
+
+function textKey(text: string): string {
+  try {
+    return `json:${stableStringify(JSON.parse(text))}`;
+  } catch {
+    return `raw:${text}`;
   }
-  return -1;
+}
+
+/**
+ * Answers requests from a fixed list of recorded ones: the first unplayed recorded request
+ * that matches wins, so equal requests replay in recorded order. Each recorded request is
+ * normalised, its URL parsed and its body made canonical at most once, and the played
+ * interactions at the front are skipped.
+ */
+export class RequestMatcher {
+  private readonly prepared: ({ request: CassetteRequest; key: MatchKey | undefined } | undefined)[];
+  private firstUnplayed = 0;
+
+  constructor(
+    private readonly recorded: readonly CassetteRequest[],
+    private readonly matchOn: readonly MatchOn[],
+    private readonly options?: MatchOptions,
+  ) {
+    this.prepared = recorded.map(() => undefined);
+  }
+
+  private key(r: CassetteRequest): MatchKey {
+    const u = new URL(r.uri);
+    const on = this.matchOn;
+    return {
+      method: r.method.toUpperCase(),
+      origin: `${u.protocol}//${u.host}`,
+      path: u.pathname,
+      query: on.includes('query') ? sortedQuery(u) : undefined,
+      body: on.includes('body') ? bodyKey(r.body) : undefined,
+    };
+  }
+
+  private recordedAt(i: number): { request: CassetteRequest; key: MatchKey | undefined } {
+    let p = this.prepared[i];
+    if (p === undefined) {
+      const request = normalizeRequest(this.recorded[i] as CassetteRequest, this.options);
+      p = { request, key: this.options?.match ? undefined : this.key(request) };
+      this.prepared[i] = p;
+    }
+    return p;
+  }
+
+  /**
+   * Index of the first unplayed recorded request matching `incoming` (already redacted), or
+   * -1. `played` is read, not written: the caller marks the index it uses.
+   */
+  find(incoming0: CassetteRequest, played: readonly boolean[]): number {
+    while (this.firstUnplayed < played.length && played[this.firstUnplayed]) this.firstUnplayed += 1;
+    const incoming = normalizeRequest(incoming0, this.options);
+    const custom = this.options?.match;
+    const key = custom ? undefined : this.key(incoming);
+    for (let i = this.firstUnplayed; i < this.recorded.length; i++) {
+      if (played[i]) continue;
+      const rec = this.recordedAt(i);
+      const ok = custom ? custom(rec.request, incoming) : rec.key !== undefined && key !== undefined && keysMatch(rec.key, key, this.matchOn);
+      if (ok) return i;
+    }
+    return -1;
+  }
+}
+
+function keysMatch(a: MatchKey, b: MatchKey, on: readonly MatchOn[]): boolean {
+  for (const part of on) {
+    switch (part) {
+      case 'method':
+        if (a.method !== b.method) return false;
+        break;
+      case 'host':
+        if (a.origin !== b.origin) return false;
+        break;
+      case 'path':
+        if (a.path !== b.path) return false;
+        break;
+      case 'query':
+        if (a.query !== b.query) return false;
+        break;
+      case 'body':
+        if (a.body !== b.body) return false;
+        break;
+      default: {
+        const never: never = part;
+        throw new Error(`unknown match part ${String(never)}`);
+      }
+    }
+  }
+  return true;
 }
 
 function similarity(a: string, b: string): number {

@@ -3,7 +3,7 @@
  * URLs, headers and bodies are replaced with {@link REDACTED}, a user hook runs last, and the
  * result is scanned before it is written.
  */
-import type { CassetteBody, HeaderMap, Interaction, SecretFinding } from './cassette.js';
+import type { CassetteBody, CassetteRequest, HeaderMap, Interaction, SecretFinding } from './cassette.js';
 
 /** The placeholder that replaces a secret. */
 export const REDACTED = 'REDACTED';
@@ -167,6 +167,22 @@ export function redactInteractionBuiltin(it: Interaction, options?: RedactOption
       body: redactBody(it.response.body, patterns, false),
     },
   };
+}
+
+/**
+ * A function applying the built-in request redaction of {@link redactInteractionBuiltin}
+ * (dropped headers, key-like values in the URL and JSON body) with the patterns compiled once:
+ * used on every intercepted request, so it compares with the redacted recordings.
+ */
+export function requestRedactor(options?: RedactOptions): (request: CassetteRequest) => CassetteRequest {
+  const patterns = secretPatterns(options);
+  const drop = new Set([...DEFAULT_DROP_HEADERS, ...(options?.dropHeaders ?? [])].map((h) => h.toLowerCase()));
+  return (request) => ({
+    method: request.method,
+    uri: redactUrl(request.uri, patterns),
+    headers: redactHeaders(request.headers, patterns, drop),
+    body: redactBody(request.body, patterns, true),
+  });
 }
 
 /** Built-in redaction followed by the user's `redact` hook. */

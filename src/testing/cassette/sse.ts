@@ -79,6 +79,7 @@ export function chunkStream(chunks: string[], options?: { atMs?: (number | undef
   const speed = pacing === 'none' ? 0 : pacing === 'recorded' ? 1 : pacing.speed;
   let i = 0;
   let startedAt: number | undefined;
+  let timer: { handle: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       startedAt ??= performance.now();
@@ -89,10 +90,25 @@ export function chunkStream(chunks: string[], options?: { atMs?: (number | undef
       const at = options?.atMs?.[i];
       if (speed > 0 && at !== undefined) {
         const wait = at / speed - (performance.now() - startedAt);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) {
+          await new Promise<void>((resolve) => {
+            timer = { handle: setTimeout(resolve, wait), resolve };
+          });
+          timer = undefined;
+          if (i < 0) return; // cancelled while waiting
+        }
       }
       controller.enqueue(encoder.encode(chunks[i] ?? ''));
       i += 1;
+    },
+    // Cancel settles at once and drops a pending pacing timer, so a client that abandons the
+    // body (the openai SDK before a retry, a `break` out of a stream) never waits on it.
+    cancel() {
+      i = -1;
+      if (timer !== undefined) {
+        clearTimeout(timer.handle);
+        timer.resolve();
+      }
     },
   });
 }

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server.js';
 import { readCassette } from './format.js';
-import { cassettePathForTest, sanitizeTestName, useCassette } from './use-cassette.js';
+import { cassettePathForTest, sanitizeTestName, useCassette, useCassettePerTest } from './use-cassette.js';
 import { activeCassette } from './with-cassette.js';
 
 const fixtures = join(process.cwd(), 'fixtures', 'cassettes', 'cassette');
@@ -69,5 +69,78 @@ describe('useCassette', () => {
     const path = join(dir, 'use-cassette', 'useCassette__records-into-a-new-cassette-and-writes-it-when-the-test-passes.yaml');
     expect(existsSync(path)).toBe(true);
     expect((await readCassette(path))?.interactions).toHaveLength(1);
+  });
+});
+
+const ask = async (client: OpenAI, content: string): Promise<string | null | undefined> =>
+  (await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] })).choices[0]?.message.content;
+
+describe('useCassettePerTest', () => {
+  describe('replay', () => {
+    // registered first, so its onTestFinished runs after the cassette's (hooks unwind as a stack)
+    beforeEach(({ task, onTestFinished }) => {
+      if (task.name.startsWith('fails the test')) onTestFinished((ctx) => void (unplayedErrors = [...(ctx.task.result?.errors ?? [])]));
+    });
+    useCassettePerTest({ dir: fixtures, mode: 'none', env: noEnv });
+
+    it("replays this test's own cassette", async () => {
+      expect(activeCassette()?.path).toBe(join(fixtures, 'use-cassette', 'useCassettePerTest__replay__replays-this-test-s-own-cassette.yaml'));
+      expect(await ask(new OpenAI({ apiKey: 'sk-test' }), 'What is the capital of France?')).toBe('The capital of France is Paris.');
+    });
+
+    describe('nested', () => {
+      it('nested describes get their own cassette too', async () => {
+        // the same name vitest reports for the test, sanitised
+        const { testPath, currentTestName } = expect.getState();
+        expect(activeCassette()?.path).toBe(cassettePathForTest({ testPath: testPath ?? '', testName: currentTestName ?? '', root: fixtures }));
+        expect(activeCassette()?.path).toContain('useCassettePerTest__replay__nested__nested-describes');
+        expect(await ask(new OpenAI({ apiKey: 'sk-test' }), 'What is the capital of France?')).toBe('The capital of France is Paris.');
+      });
+    });
+
+    it.fails('fails the test when its cassette is left unplayed', () => {
+      // no request: the cassette's one interaction stays unplayed
+      expect(activeCassette()?.fileExists).toBe(true);
+    });
+  });
+
+  let unplayedErrors: unknown[] = [];
+  it('failed the previous test with CassetteUnplayed, and stopped its cassette', () => {
+    expect(activeCassette()).toBeUndefined();
+    expect(unplayedErrors.map((e) => (e as Error).message)).toEqual([expect.stringContaining('played 0/1; unused: #1')]);
+  });
+
+  const recordDir = mkdtempSync(join(tmpdir(), 'rehearse-per-test-'));
+  describe('record', () => {
+    let server: FakeOpenAIServer;
+    beforeAll(async () => {
+      server = await startFakeOpenAIServer();
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+    useCassettePerTest({ dir: recordDir, env: noEnv });
+
+    it('first', async () => {
+      expect(activeCassette()?.records).toBe(true);
+      expect(await ask(new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL }), 'one')).toBe('echo: one');
+    });
+    it('second', async () => {
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL });
+      expect([await ask(client, 'two'), await ask(client, 'three')]).toEqual(['echo: two', 'echo: three']);
+    });
+  });
+
+  it('wrote one cassette per test of the previous describe', async () => {
+    const at = (name: string): string => join(recordDir, 'use-cassette', `useCassettePerTest__record__${name}.yaml`);
+    expect((await readCassette(at('first')))?.interactions).toHaveLength(1);
+    expect((await readCassette(at('second')))?.interactions).toHaveLength(2);
+  });
+
+  it('refuses to run outside vitest collection', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = "import('./src/testing/cassette/use-cassette.ts').then((m) => { try { m.useCassettePerTest(); } catch (e) { console.log(e.name + ': ' + e.message); } })";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: process.cwd(), encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(out.trim()).toBe('UserError: useCassettePerTest() must be called in a vitest test file, inside describe() or at its top level.');
   });
 });

@@ -1,16 +1,24 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import type { ReadableStream } from 'node:stream/web';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent, OpenAIChatModel, withAllowModelRequests } from '../../runtime/index.js';
 import { CassetteEscape, CassetteFormatError, CassetteMismatch, CassetteRecordingInCI, CassetteSecretError, CassetteUnplayed } from './cassette.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server.js';
 import { readCassette } from './format.js';
 import { resolveRecordMode, withCassette } from './with-cassette.js';
 
 const noEnv = {}; // no CI, no REHEARSE_RECORD_MODE
+// Taken at module load, before any cassette: what an ESM named import (`import { request } from
+// 'node:https'`, a snapshot of the builtin) holds, so it bypasses the interceptor's patches.
+const capturedHttpRequest = http.request;
+const capturedHttpsRequest = https.request;
+const originalConnect = net.Socket.prototype.connect;
 let dir: string;
 let server: FakeOpenAIServer;
 
@@ -357,5 +365,126 @@ describe('escape check', () => {
 
   it('cassettes cannot be nested', async () => {
     await expect(withCassette(join(dir, 'a.yaml'), { mode: 'none', env: noEnv }, () => withCassette(join(dir, 'b.yaml'), { mode: 'none', env: noEnv }, () => 1))).rejects.toThrow(/still active/);
+  });
+});
+
+describe('replayed error responses and SDK retries', () => {
+  const retryFixture = join(process.cwd(), 'fixtures', 'cassettes', 'cassette', 'with-cassette', 'retry-429-then-200.yaml');
+
+  for (const mode of ['none', 'new-episodes'] as const) {
+    it(`a replayed 429 then 200 lets the SDK retry (maxRetries: 1) and the agent finish quickly (mode ${mode})`, async () => {
+      const t0 = performance.now();
+      const result = await withCassette(retryFixture, { mode, env: noEnv }, () =>
+        withAllowModelRequests(true, () =>
+          new Agent({ model: new OpenAIChatModel('gpt-4o', { apiKey: 'sk-test', maxRetries: 1 }) }).run('What is the capital of France?'),
+        ),
+      );
+      expect(result.output).toBe('The capital of France is Paris.');
+      expect(result.usage().inputTokens).toBe(14);
+      // both interactions played (else CassetteUnplayed), no backoff wait, no hang on body.cancel()
+      expect(performance.now() - t0).toBeLessThan(2000);
+    });
+  }
+
+  it('cancelling a replayed body settles at once (JSON, SSE, and paced SSE mid-wait)', async () => {
+    const slow = await startFakeOpenAIServer({ chunkDelayMs: 120 });
+    const path = join(dir, 'cancel.yaml');
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'a' }], stream: true });
+    const post = (b: string): Promise<Response> => fetch(`${slow.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+    await withCassette(path, { env: noEnv }, async () => {
+      await (await post(body)).text();
+      await (await post('{"model":"gpt-4o","messages":[]}')).text();
+    });
+    await slow.close();
+    const settlesQuickly = async (p: Promise<void>): Promise<string> =>
+      Promise.race([p.then(() => 'settled'), new Promise<string>((r) => setTimeout(() => r('hung'), 500))]);
+    for (const mode of ['none', 'new-episodes'] as const) {
+      await withCassette(path, { mode, env: noEnv, pacing: 'recorded' }, async () => {
+        const sse = await post(body);
+        const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+        expect((await reader.read()).done).toBe(false);
+        const t0 = performance.now();
+        expect(await settlesQuickly(reader.cancel())).toBe('settled'); // the next event is ~120 ms away
+        expect(performance.now() - t0).toBeLessThan(80);
+        const json = await post('{"model":"gpt-4o","messages":[]}');
+        expect(await settlesQuickly((json.body as ReadableStream<Uint8Array>).cancel())).toBe('settled');
+      });
+    }
+  });
+});
+
+describe('escape check for node:http', () => {
+  /** A plain 127.0.0.1 server that records every connection and request it sees. */
+  async function startWitness(): Promise<{ port: number; connections: number; hits: string[]; close(): Promise<void> }> {
+    const w = { port: 0, connections: 0, hits: [] as string[], close: async () => {} };
+    const srv = http.createServer((req, res) => {
+      w.hits.push(`${req.method} ${req.url}`);
+      res.end('seen');
+    });
+    srv.on('connection', () => (w.connections += 1));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    w.port = (srv.address() as { port: number }).port;
+    w.close = () => new Promise<void>((r) => srv.close(() => r()));
+    return w;
+  }
+  const send = (request: typeof http.request, url: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let s = '';
+        res.on('data', (c: Buffer) => (s += c.toString()));
+        res.on('end', () => resolve(s));
+      });
+      req.on('error', reject);
+      req.end('{"model":"gpt-4o"}');
+    });
+
+  it('blocks http.request and https.request taken before the cassette, in replay-only mode', async () => {
+    const witness = await startWitness();
+    const path = join(dir, 'escape-http.yaml');
+    const requestErrors: unknown[] = [];
+    const err = await withCassette(path, { mode: 'none', env: noEnv }, async () => {
+      expect(capturedHttpRequest).not.toBe(http.request); // really bypasses the interceptor's patch
+      expect(capturedHttpsRequest).not.toBe(https.request);
+      await send(capturedHttpRequest, `http://127.0.0.1:${witness.port}/v1/chat/completions`).catch((e: unknown) => requestErrors.push(e));
+      await send(capturedHttpsRequest as typeof http.request, `https://127.0.0.1:${witness.port}/v1/chat/completions`).catch((e: unknown) => requestErrors.push(e));
+      // a raw socket too
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(witness.port, '127.0.0.1');
+        socket.on('error', (e) => (requestErrors.push(e), resolve()));
+        socket.on('connect', () => (socket.destroy(), resolve()));
+      });
+    }).catch((e: unknown) => e);
+    await witness.close();
+    expect(witness.connections).toBe(0);
+    expect(witness.hits).toEqual([]);
+    expect(requestErrors.map((e) => (e as Error).name)).toEqual(['CassetteEscape', 'CassetteEscape', 'CassetteEscape']);
+    expect(err).toBeInstanceOf(CassetteEscape);
+    const escape = err as CassetteEscape;
+    expect(escape.transport).toBe('socket');
+    expect(escape.url).toBe(`tcp://127.0.0.1:${witness.port}`);
+    expect(escape.message).toContain(`A connection to 127.0.0.1:${witness.port} escaped interception by cassette ${path} and was blocked before it reached the network`);
+    expect(escape.message).toContain("import { request } from 'node:https'");
+    // the guard is gone with the cassette
+    expect(net.Socket.prototype.connect).toBe(originalConnect);
+  });
+
+  it('lets passthrough hosts through, and is removed after the cassette ends', async () => {
+    const witness = await startWitness();
+    const url = `http://127.0.0.1:${witness.port}/v1/chat/completions`;
+    const through = await withCassette(join(dir, 'pass-http.yaml'), { mode: 'none', env: noEnv, passthroughHosts: ['127.0.0.1'] }, () => send(capturedHttpRequest, url));
+    expect(through).toBe('seen');
+    expect(witness.hits).toHaveLength(1);
+    await withCassette(join(dir, 'after-http.yaml'), { mode: 'none', env: noEnv }, () => 1);
+    expect(net.Socket.prototype.connect).toBe(originalConnect);
+    expect(await send(capturedHttpRequest, url)).toBe('seen');
+    expect(witness.hits).toHaveLength(2);
+    // recording modes need real connections: no socket guard there (documented on blockEscapes)
+    expect(await withCassette(join(dir, 'rec-http.yaml'), { mode: 'all', env: noEnv }, () => send(capturedHttpRequest, url))).toBe('seen');
+    await witness.close();
+  });
+
+  it('the guard is also removed when the cassette fails', async () => {
+    await expect(withCassette(join(dir, 'fail-http.yaml'), { mode: 'none', env: noEnv }, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(net.Socket.prototype.connect).toBe(originalConnect);
   });
 });

@@ -20,11 +20,11 @@ import {
   type Interaction,
   type RecordMode,
 } from './cassette.js';
-import { ensureDispatcherLoaded, installEscapeGuard, type EscapeGuard } from './escape-guard.js';
+import { ensureDispatcherLoaded, installEscapeGuard, installSocketGuard, type EscapeGuard, type SocketGuard } from './escape-guard.js';
 import { CASSETTE_FORMAT, readCassette, rehearseVersion, serializeCassette, writeFileAtomic } from './format.js';
 import { recordToResponse, requestToRecord, responseToRecord } from './interceptor.js';
-import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, bodyDiff, findMatch, nearestRequest, type MatchOptions } from './match.js';
-import { redactInteraction, redactInteractionBuiltin, scanInteractions, type RedactOptions } from './redact.js';
+import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, RequestMatcher, bodyDiff, nearestRequest, type MatchOptions } from './match.js';
+import { redactInteraction, requestRedactor, scanInteractions, type RedactOptions } from './redact.js';
 import type { Pacing } from './sse.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
@@ -44,8 +44,19 @@ export interface CassetteOptions extends MatchOptions, RedactOptions {
   /** Replay pacing of event streams: `none` (default), `recorded`, or `{ speed }` (2 = twice as fast). */
   pacing?: Pacing;
   /**
-   * Block requests that bypassed interception (a `fetch` captured before the cassette began)
-   * when they reach undici's dispatcher. Default `true`.
+   * Block requests that bypassed interception, with a {@link CassetteEscape} error. Default `true`.
+   * - Always: a `fetch` captured before the cassette began is stopped at undici's dispatcher.
+   * - While the cassette replays only (`none`, or `once` with an existing file): any TCP/TLS
+   *   connection to a host not in `passthroughHosts` is refused before DNS or connect
+   *   (`net.Socket.prototype.connect` is wrapped for the cassette's lifetime). This catches
+   *   `http.request`/`https.request` taken before interception (e.g. an ESM named import
+   *   `import { request } from 'node:https'`), and also any other client in the test that
+   *   opens a socket (a database, a message broker): list its host in `passthroughHosts`.
+   *   Unix sockets and pipes are not affected.
+   *
+   * Not covered: in recording modes, a `node:http` request that bypassed interception reaches
+   * the network unrecorded (recording needs real connections, and the socket layer cannot tell
+   * an escaped connection from the interceptor's own); only escaped `fetch` calls are caught.
    */
   blockEscapes?: boolean;
   /** Environment read for `CI` and `REHEARSE_RECORD_MODE`. Default `process.env`. */
@@ -103,8 +114,12 @@ export class Cassette {
   private readonly pending = new Map<string, { slot: number; request: CassetteRequest }>();
   private readonly reads: Promise<void>[] = [];
   private readonly foreign: boolean;
+  private readonly recordedRequests: readonly CassetteRequest[];
+  private readonly matcher: RequestMatcher;
+  private readonly redactRequest: (request: CassetteRequest) => CassetteRequest;
   private interceptor: BatchInterceptor<[ClientRequestInterceptor, FetchInterceptor]> | undefined;
   private guard: EscapeGuard | undefined;
+  private socketGuard: SocketGuard | undefined;
   private stopped = false;
 
   private constructor(
@@ -118,6 +133,9 @@ export class Cassette {
     this.recorded = mode === 'all' ? [] : (data?.interactions ?? []);
     this.played = this.recorded.map(() => false);
     this.foreign = data !== undefined && data.metadata === undefined;
+    this.recordedRequests = this.recorded.map((r) => r.request);
+    this.matcher = new RequestMatcher(this.recordedRequests, options.matchOn ?? (this.foreign ? FOREIGN_MATCH_ON : DEFAULT_MATCH_ON), options);
+    this.redactRequest = requestRedactor(options);
   }
 
   /** Whether misses are recorded (passed to the server) rather than failing. */
@@ -174,6 +192,15 @@ export class Cassette {
           return err;
         },
       });
+      if (!this.records)
+        this.socketGuard = installSocketGuard({
+          allowHost: (u) => this.isPassthrough(u),
+          onEscape: ({ host, port }) => {
+            const err = new CassetteEscape({ cassettePath: this.path, url: `tcp://${host}:${port}`, method: 'CONNECT', transport: 'socket' });
+            this.errors.push(err);
+            return err;
+          },
+        });
     }
     const interceptor = new BatchInterceptor({
       name: 'rehearse-cassette',
@@ -182,7 +209,8 @@ export class Cassette {
     interceptor.on('request', async ({ request, requestId, controller }) => {
       const url = new URL(request.url);
       if (this.isPassthrough(url)) return;
-      const incoming = await requestToRecord(request);
+      // a replay-only cassette never passes the request on, so its body can be read in place
+      const incoming = await requestToRecord(request, { consume: !this.records });
       const reply = this.answer(incoming);
       if (reply.kind === 'replay') controller.respondWith(recordToResponse(reply.response, this.options.pacing === undefined ? {} : { pacing: this.options.pacing }));
       else if (reply.kind === 'mismatch') controller.respondWith(mismatchResponse(reply.error));
@@ -192,8 +220,15 @@ export class Cassette {
         this.guard?.expect(request.url);
       }
     });
-    interceptor.on('response', ({ response, requestId, isMockedResponse }) => {
-      if (isMockedResponse) return;
+    // Only a recording cassette listens for responses: with a listener msw clones every body.
+    if (this.records) interceptor.on('response', ({ response, requestId, isMockedResponse }) => {
+      // msw hands this listener a tee'd clone of the body; a tee's cancel settles only when
+      // both branches are cancelled, so an unread clone of a replayed response would make
+      // the client's `body.cancel()` (the openai SDK's, before a retry) hang forever.
+      if (isMockedResponse) {
+        void response.body?.cancel().catch(() => undefined);
+        return;
+      }
       const p = this.pending.get(requestId);
       if (p === undefined) return;
       this.pending.delete(requestId);
@@ -214,13 +249,9 @@ export class Cassette {
 
   /** Decides how an incoming request is answered: replay, record (pass through) or mismatch. */
   private answer(incoming: CassetteRequest): { kind: 'replay'; response: CassetteResponse } | { kind: 'record' } | { kind: 'mismatch'; error: CassetteMismatch } {
-    const redacted = redactInteractionBuiltin(
-      { request: incoming, response: { status: { code: 0, message: '' }, headers: {}, body: { kind: 'none' } } },
-      this.options,
-    ).request;
-    const matchOn = this.options.matchOn ?? (this.foreign ? FOREIGN_MATCH_ON : DEFAULT_MATCH_ON);
-    const requests = this.recorded.map((r) => r.request);
-    const idx = findMatch({ recorded: requests, played: this.played, incoming: redacted, matchOn, options: this.options });
+    const redacted = this.redactRequest(incoming);
+    const requests = this.recordedRequests;
+    const idx = this.matcher.find(redacted, this.played);
     if (idx >= 0) {
       this.played[idx] = true;
       return { kind: 'replay', response: (this.recorded[idx] as Interaction).response };
@@ -253,6 +284,7 @@ export class Cassette {
     } finally {
       this.interceptor?.dispose();
       this.guard?.uninstall();
+      this.socketGuard?.uninstall();
       if (active === this) active = undefined;
     }
     if (this.errors.length > 0) throw this.errors[0];
@@ -295,6 +327,13 @@ function mismatchResponse(err: CassetteMismatch): Response {
  * if the client turned it into another error (the `openai` SDK sees a 599 response carrying
  * the mismatch text, which it does not retry); `fn`'s own error is then its `cause`.
  * Recorded interactions are written only when `fn` succeeded.
+ *
+ * Escapes (see `blockEscapes`): a request that bypassed interception fails with
+ * {@link CassetteEscape} instead of reaching the network — a `fetch` captured before the
+ * cassette started in every mode, and, while the cassette replays only, any TCP/TLS
+ * connection to a non-passthrough host (which covers `http.request`/`https.request` taken
+ * before interception, e.g. by an ESM named import). In recording modes an escaped
+ * `node:http` request is not caught and goes to the network unrecorded.
  * @throws CassetteMismatch, CassetteEscape, CassetteUnplayed, CassetteSecretError,
  *   CassetteRecordingInCI, CassetteFormatError, or what `fn` throws.
  */
