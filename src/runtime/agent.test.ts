@@ -363,3 +363,12 @@ describe('toolChoice on the agent or the run', () => {
     expect((await new Agent({ model }).run('q', { modelSettings: { toolChoice: { functionTools: [] } } })).output).toBe('x');
   });
 });
+
+describe('native tools', () => {
+  it('passes the agent’s native tools to the model in the request parameters', async () => {
+    const { WebSearchTool } = await import('./index.js');
+    const model = new FunctionModel((_m, info) => [text(JSON.stringify(info.modelRequestParameters.nativeTools))]);
+    const r = await new Agent({ model, nativeTools: [WebSearchTool({ searchContextSize: 'low' })] }).run('q');
+    expect(JSON.parse(r.output)).toEqual([{ kind: 'web_search', searchContextSize: 'low' }]);
+  });
+});

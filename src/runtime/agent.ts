@@ -20,6 +20,7 @@ import type { UsageLimitsOptions } from './usage.js';
 import { AgentRun, AgentRunResult } from './agent-run.js';
 import { StreamedRunResult, runStreamEventsImpl, runStreamImpl } from './streamed-run-result.js';
 import type { AgentEvent } from './stream-events.js';
+import type { NativeTool } from './native-tools.js';
 
 /** Constructor options of `Agent`. */
 export interface AgentOptions<Deps, Output> {
@@ -50,6 +51,8 @@ export interface AgentOptions<Deps, Output> {
   endStrategy?: EndStrategy;
   /** OpenTelemetry instrumentation. Default: `Agent.instrumentAll()`'s setting, else off. */
   instrument?: boolean | InstrumentationSettings;
+  /** Tools the provider runs itself, e.g. `[WebSearchTool()]`; models that cannot run one throw `UserError`. */
+  nativeTools?: readonly NativeTool[];
 }
 
 /** Options of `run`, `iter`, `runStream` and `runStreamEvents`. */
@@ -118,6 +121,7 @@ export class Agent<Deps = undefined, Output = string> {
   private readonly modelSettings: ModelSettings | undefined;
   private readonly endStrategy: EndStrategy;
   private readonly instrument: boolean | InstrumentationSettings | undefined;
+  private readonly nativeTools: NativeTool[];
   private readonly overrides = new AsyncLocalStorage<AgentOverrides<Deps>>();
   // cached per tool-set: tool map and request parameters
   private cache: { tools: Map<string, Tool<Deps>>; defs: ToolDefinition[]; params: ModelRequestParameters } | undefined;
@@ -138,6 +142,7 @@ export class Agent<Deps = undefined, Output = string> {
     this.modelSettings = options.modelSettings;
     this.endStrategy = options.endStrategy ?? 'early';
     this.instrument = options.instrument;
+    this.nativeTools = [...(options.nativeTools ?? [])];
   }
 
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
@@ -216,6 +221,7 @@ export class Agent<Deps = undefined, Output = string> {
         outputMode: output.mode,
       };
       if (output.outputObject) params.outputObject = output.outputObject;
+      if (this.nativeTools.length > 0) params.nativeTools = this.nativeTools;
       return { tools: map, defs, params };
     };
     if (tools !== undefined || output !== this.output) return build(tools ?? this.toolsList);

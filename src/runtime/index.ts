@@ -3,6 +3,7 @@ export * from './messages.js';
 export * from './usage.js';
 export * from './settings.js';
 export * from './model.js';
+export * from './native-tools.js';
 export * from './stream-events.js';
 export * from './parts-manager.js';
 export * from './streamed-response.js';

@@ -5,6 +5,7 @@ import type { JSONSchema } from 'zod/v4/core';
 import type { ModelMessage, ModelResponse } from './messages.js';
 import type { ModelSettings } from './settings.js';
 import type { ModelResponseStreamEvent } from './stream-events.js';
+import type { NativeTool } from './native-tools.js';
 
 /** A JSON Schema object, as produced by `z.toJSONSchema`. */
 export type JsonSchema = JSONSchema.BaseSchema & Record<string, unknown>;
@@ -49,6 +50,8 @@ export interface ModelRequestParameters {
   outputMode?: OutputMode;
   /** Set for `'native'` and `'prompted'` modes. */
   outputObject?: OutputObjectDefinition;
+  /** Tools the provider runs itself (e.g. web search); `undefined` or empty: none. */
+  nativeTools?: NativeTool[];
 }
 
 /** A model the agent can send requests to. */
