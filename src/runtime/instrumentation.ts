@@ -11,7 +11,6 @@ import type { ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart, RetryPr
 import { retryPromptText, toolCallArgsAsJson, toolReturnContentString } from './messages.js';
 import type { Model, ModelRequestParameters } from './model.js';
 import type { ModelSettings } from './settings.js';
-import type { AgentStreamEvent } from './stream-events.js';
 import type { RunUsage } from './usage.js';
 
 const TRACER_NAME = 'rehearse';
@@ -158,7 +157,8 @@ export class RunInstrumentation {
     return this.agentContext ? context.with(this.agentContext, fn) : fn();
   }
 
-  private startChat(model: Model, messages: readonly ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Span {
+  /** Starts a `chat {model}` span (for streamed requests; end it with `endChat` or `failChat`). */
+  startChat(model: Model, messages: readonly ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Span {
     const attributes: Attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.system': model.system,
@@ -186,7 +186,19 @@ export class RunInstrumentation {
     return this.tracer.startSpan(`chat ${model.modelName}`, { kind: SpanKind.CLIENT, attributes }, this.agentContext ?? context.active());
   }
 
-  private endChat(span: Span, response: ModelResponse): void {
+  /** Records a streamed request's error on its span and ends it. */
+  failChat(span: Span, error: unknown): void {
+    recordError(span, error);
+    span.end();
+  }
+
+  /** Sets the response attributes on a chat span and ends it. */
+  endChat(span: Span, response: ModelResponse): void {
+    this.setChatResponse(span, response);
+    span.end();
+  }
+
+  private setChatResponse(span: Span, response: ModelResponse): void {
     const a: Attributes = {
       'gen_ai.usage.input_tokens': response.usage.inputTokens,
       'gen_ai.usage.output_tokens': response.usage.outputTokens,
@@ -207,37 +219,15 @@ export class RunInstrumentation {
     fn: () => Promise<ModelResponse>,
   ): Promise<ModelResponse> {
     const span = this.startChat(model, messages, settings, params);
+    let r: ModelResponse;
     try {
-      const r = await context.with(trace.setSpan(context.active(), span), fn);
-      this.endChat(span, r);
-      return r;
+      r = await context.with(trace.setSpan(context.active(), span), fn);
     } catch (e) {
-      recordError(span, e);
+      this.failChat(span, e);
       throw e;
-    } finally {
-      span.end();
     }
-  }
-
-  /** Wraps one streamed model request in a `chat {model}` span. */
-  async *chatStream(
-    model: Model,
-    messages: readonly ModelMessage[],
-    settings: ModelSettings | undefined,
-    params: ModelRequestParameters,
-    consume: () => AsyncGenerator<AgentStreamEvent, ModelResponse>,
-  ): AsyncGenerator<AgentStreamEvent, ModelResponse> {
-    const span = this.startChat(model, messages, settings, params);
-    try {
-      const r = yield* consume();
-      this.endChat(span, r);
-      return r;
-    } catch (e) {
-      recordError(span, e);
-      throw e;
-    } finally {
-      span.end();
-    }
+    this.endChat(span, r);
+    return r;
   }
 
   /** Wraps one function tool call in an `execute_tool {name}` span. */

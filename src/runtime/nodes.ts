@@ -167,14 +167,17 @@ export class ModelRequestNode {
     this.streamed = true;
     const params = await this.prepare(state);
     const msgs = state.messages;
-    let streamed: StreamedResponse | undefined;
-    const manager = new PartsManager();
-    let finalSent = false;
-    const consume = async function* (this: void): AsyncGenerator<AgentStreamEvent, ModelResponse> {
+    const instr = state.instrumentation;
+    const span = instr?.startChat(state.model, msgs, state.modelSettings, params);
+    let response: ModelResponse | undefined;
+    let spanOpen = span !== undefined;
+    try {
       const source = state.model.requestStream(msgs, state.modelSettings, params);
-      if (source instanceof StreamedResponse) streamed = source;
+      const streamed = source instanceof StreamedResponse ? source : undefined;
+      const manager = streamed ? undefined : new PartsManager();
+      let finalSent = false;
       for await (const ev of source) {
-        if (!streamed) manager.applyEvent(ev);
+        manager?.applyEvent(ev);
         yield ev;
         if (!finalSent) {
           const f = isFinalStart(state, ev);
@@ -184,15 +187,18 @@ export class ModelRequestNode {
           }
         }
       }
-      if (streamed) return streamed.get();
-      return { kind: 'response', parts: manager.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: state.model.modelName, timestamp: nowIso() };
-    };
-    let response: ModelResponse;
-    if (state.instrumentation) {
-      response = yield* state.instrumentation.chatStream(state.model, msgs, state.modelSettings, params, consume);
-    } else {
-      response = yield* consume();
+      response = streamed
+        ? streamed.get()
+        : { kind: 'response', parts: manager!.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: state.model.modelName, timestamp: nowIso() };
+    } catch (e) {
+      if (span) instr!.failChat(span, e);
+      spanOpen = false;
+      throw e;
+    } finally {
+      // the consumer stopped iterating early: close the span without a response
+      if (spanOpen && response === undefined) span!.end();
     }
+    if (span) instr!.endChat(span, response);
     return this.finish(state, response);
   }
 }

@@ -40,6 +40,12 @@ export interface OpenAIModelProfile {
   chatSupportsMultipleSystemMessages?: boolean;
   /** `ModelSettings` keys the model does not accept; they are dropped silently [none]. */
   unsupportedModelSettings?: string[];
+  /**
+   * Whether Chat Completions can run `WebSearchTool` (sent as `web_search_options`) [false];
+   * {@link openaiModelProfile} sets it for names containing `-search-preview`, as pydantic-ai's
+   * `openai_chat_supports_web_search`.
+   */
+  chatSupportsWebSearch?: boolean;
 }
 
 /** The profile with every default filled in. */
@@ -62,6 +68,7 @@ const DEFAULTS: ResolvedOpenAIModelProfile = {
   thinkingTags: ['<think>', '</think>'],
   chatSupportsMultipleSystemMessages: true,
   unsupportedModelSettings: [],
+  chatSupportsWebSearch: false,
 };
 
 interface ReasoningSupport { enabledByDefault: boolean; canBeDisabled: boolean }
@@ -91,8 +98,8 @@ const REASONING_BY_PREFIX: [string, ReasoningSupport][] = [
 
 /**
  * The profile pydantic-ai picks for an OpenAI model name: reasoning support by name prefix
- * (o-series and GPT-5 reason; sampling settings are then dropped), and the `user` role for
- * system prompts on `o1-mini`.
+ * (o-series and GPT-5 reason; sampling settings are then dropped), the `user` role for
+ * system prompts on `o1-mini`, and web search for `-search-preview` models.
  */
 export function openaiModelProfile(modelName: string): OpenAIModelProfile {
   const reasoning = REASONING_BY_PREFIX.find(([prefix]) => modelName.startsWith(prefix))?.[1] ?? NO_REASONING;
@@ -102,6 +109,8 @@ export function openaiModelProfile(modelName: string): OpenAIModelProfile {
     supportsReasoningEffortNone: reasoning.canBeDisabled,
   };
   if (modelName.startsWith('o1-mini')) profile.systemPromptRole = 'user';
+  // Only the search-preview models take `web_search_options` in Chat Completions.
+  if (modelName.includes('-search-preview')) profile.chatSupportsWebSearch = true;
   return profile;
 }
 

@@ -18,6 +18,7 @@ import { StreamedResponse } from '../streamed-response.js';
 import type { RequestUsage } from '../usage.js';
 import { transformOpenAIJsonSchema } from './openai-json-schema.js';
 import { mapMessages } from './openai-messages.js';
+import { chatWebSearchOptions } from './openai-native-tools.js';
 import { resolveToolChoice } from './tool-choice.js';
 import type { OpenAIModelProfile, ResolvedOpenAIModelProfile } from './openai-profile.js';
 import { openaiModelProfile, resolveOpenAIModelProfile } from './openai-profile.js';
@@ -253,7 +254,9 @@ export class OpenAIChatModel implements Model {
    * Builds the `chat.completions.create` body and request options (headers, timeout) for a request.
    * Exposed for tests and tooling; `request`/`requestStream` use it. `params` may be raw or
    * already customized by {@link customizeRequestParameters} (then not transformed again).
-   * @throws UserError for native output on a model without JSON-schema output, or unmappable content.
+   * Native tools: `WebSearchTool` becomes `web_search_options` (see {@link chatWebSearchOptions}).
+   * @throws UserError for native output on a model without JSON-schema output, unmappable
+   *   content, or native tools the model cannot run (web search without `chatSupportsWebSearch`).
    */
   async buildRequest(
     messages: ModelMessage[],
@@ -269,6 +272,7 @@ export class OpenAIChatModel implements Model {
     if (outputMode === 'native' && !profile.supportsJsonSchemaOutput) throw new UserError('Native structured output is not supported by this model.');
 
     const { tools, toolChoice } = this.mapToolChoice(s, { ...p, outputTools });
+    const webSearchOptions = this.mapNativeTools(p);
 
     const openaiMessages = await mapMessages(
       { profile, system: this.system, fetch: this.options.fetch ?? ((...args: Parameters<typeof globalThis.fetch>) => globalThis.fetch(...args)) },
@@ -298,6 +302,7 @@ export class OpenAIChatModel implements Model {
     if (s.seed !== undefined) body['seed'] = s.seed;
     if (s.openaiReasoningEffort !== undefined) body['reasoning_effort'] = s.openaiReasoningEffort;
     if (s.openaiUser !== undefined) body['user'] = s.openaiUser;
+    if (webSearchOptions) body['web_search_options'] = webSearchOptions;
     if (s.openaiModeration !== undefined) body['moderation'] = s.openaiModeration;
     for (const key of SAMPLING_SETTINGS) if (s[key] !== undefined) body[SAMPLING_WIRE_NAMES[key]] = s[key];
     if (s.extraBody) Object.assign(body, s.extraBody);
@@ -330,9 +335,11 @@ export class OpenAIChatModel implements Model {
    * Makes one streamed request. The guard is checked at call time; the HTTP request starts when
    * the returned stream is first iterated. Call `get()` on it afterwards for the assembled response.
    * @throws ModelRequestsDisallowed at call time when requests are blocked.
+   * @throws UserError at call time for native tools the model cannot run.
    */
   requestStream(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): OpenAIStreamedResponse {
     checkAllowModelRequests(this.modelName);
+    this.mapNativeTools(params); // unsupported native tools fail at call time, as `request` does
     const open = async (): Promise<AsyncIterable<ChatCompletionChunk>> => {
       const { body, options } = await this.buildRequest(messages, settings, params, true);
       return this.client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, options);
@@ -384,6 +391,12 @@ export class OpenAIChatModel implements Model {
     }
     const tools = defs.map((t) => this.mapToolDefinition(t));
     return { tools, toolChoice: tools.length > 0 ? toolChoice : undefined };
+  }
+
+  /** `web_search_options` for the request's native tools (pydantic-ai `_get_web_search_options`); `undefined`: none. */
+  private mapNativeTools(params: ModelRequestParameters): Record<string, unknown> | undefined {
+    const options = chatWebSearchOptions(params.nativeTools, { modelName: this.modelName, supportsWebSearch: this.profile.chatSupportsWebSearch });
+    return options ? { ...options } : undefined;
   }
 
   /** Maps a tool definition; `strict` is sent only when true and the profile allows it (as pydantic-ai). */
