@@ -372,3 +372,40 @@ describe('native tools', () => {
     expect(JSON.parse(r.output)).toEqual([{ kind: 'web_search', searchContextSize: 'low' }]);
   });
 });
+
+describe('injectable clock and ids', () => {
+  it('gives byte-stable histories for snapshots with `now` and `generateId`', async () => {
+    const now = () => new Date('2025-01-02T03:04:05.000Z');
+    let n = 0;
+    const model = new FunctionModel(
+      (messages) => {
+        if (messages.length === 1) return [text('paris')];
+        if (messages.length === 3) return [call('get_weather', { city: 'Paris' }, 'c1')];
+        return [text('It is sunny.')];
+      },
+      { modelName: 'm', now },
+    );
+    const agent = new Agent({ model, tools: [weather], now, generateId: () => `id${++n}` });
+    agent.outputValidator((o) => {
+      if (o === 'paris') throw new ModelRetry('Capitalise');
+      return o;
+    });
+    const r = await agent.run('Weather?');
+    expect(r.allMessagesJson()).toBe(JSON.stringify(r.allMessages()));
+    const ts = '2025-01-02T03:04:05.000Z';
+    expect(r.allMessages()).toEqual([
+      { kind: 'request', parts: [{ partKind: 'user-prompt', content: 'Weather?', timestamp: ts }] },
+      { kind: 'response', parts: [{ partKind: 'text', content: 'paris' }], usage: { inputTokens: 51, outputTokens: 1 }, modelName: 'm', timestamp: ts },
+      { kind: 'request', parts: [{ partKind: 'retry-prompt', content: 'Capitalise', toolCallId: 'id1', timestamp: ts }] },
+      {
+        kind: 'response',
+        parts: [{ partKind: 'tool-call', toolName: 'get_weather', args: '{"city":"Paris"}', toolCallId: 'c1' }],
+        usage: expect.objectContaining({ inputTokens: expect.any(Number) }),
+        modelName: 'm',
+        timestamp: ts,
+      },
+      { kind: 'request', parts: [{ partKind: 'tool-return', toolName: 'get_weather', content: 'sunny', toolCallId: 'c1', timestamp: ts }] },
+      { kind: 'response', parts: [{ partKind: 'text', content: 'It is sunny.' }], usage: expect.any(Object), modelName: 'm', timestamp: ts },
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import { inferModel } from './infer-model.js';
 import type { KnownModelName } from './infer-model.js';
 import { InstrumentationSettings, RunInstrumentation, resolveInstrumentation, setInstrumentAll } from './instrumentation.js';
 import type { ModelMessage, UserContent } from './messages.js';
+import { generateToolCallId, nowIso } from './messages.js';
 import type { Model, ModelRequestParameters, ToolDefinition } from './model.js';
 import { compileOutputSchema } from './output.js';
 import type { InferOutput, OutputSchema, OutputSpec } from './output.js';
@@ -53,6 +54,10 @@ export interface AgentOptions<Deps, Output> {
   instrument?: boolean | InstrumentationSettings;
   /** Tools the provider runs itself, e.g. `[WebSearchTool()]`; models that cannot run one throw `UserError`. */
   nativeTools?: readonly NativeTool[];
+  /** Clock for the timestamps the agent writes on request parts. Default: the system clock. */
+  now?: () => Date;
+  /** Id generator for ids the agent makes (retry prompts without a tool call). Default: `generateToolCallId`. */
+  generateId?: () => string;
 }
 
 /** Options of `run`, `iter`, `runStream` and `runStreamEvents`. */
@@ -72,6 +77,10 @@ export interface RunOptions<Deps, Output = unknown> {
   outputType?: OutputSpec<Output>;
   /** Aborting stops the run before its next step; it rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Clock for this run (overrides the agent's `now`). */
+  now?: () => Date;
+  /** Id generator for this run (overrides the agent's `generateId`). */
+  generateId?: () => string;
 }
 
 /** What `agent.override` can replace. */
@@ -86,6 +95,10 @@ export interface AgentOverrides<Deps> {
 }
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
+
+function clockOf(now: (() => Date) | undefined): () => string {
+  return now === undefined ? nowIso : () => now().toISOString();
+}
 
 function asList<T>(v: T | readonly T[] | undefined): T[] {
   if (v === undefined) return [];
@@ -122,6 +135,8 @@ export class Agent<Deps = undefined, Output = string> {
   private readonly endStrategy: EndStrategy;
   private readonly instrument: boolean | InstrumentationSettings | undefined;
   private readonly nativeTools: NativeTool[];
+  private readonly now: (() => Date) | undefined;
+  private readonly generateId: (() => string) | undefined;
   private readonly overrides = new AsyncLocalStorage<AgentOverrides<Deps>>();
   // cached per tool-set: tool map and request parameters
   private cache: { tools: Map<string, Tool<Deps>>; defs: ToolDefinition[]; params: ModelRequestParameters } | undefined;
@@ -143,6 +158,8 @@ export class Agent<Deps = undefined, Output = string> {
     this.endStrategy = options.endStrategy ?? 'early';
     this.instrument = options.instrument;
     this.nativeTools = [...(options.nativeTools ?? [])];
+    this.now = options.now;
+    this.generateId = options.generateId;
   }
 
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
@@ -279,6 +296,8 @@ export class Agent<Deps = undefined, Output = string> {
       outputRetriesUsed: 0,
       runStep: 0,
       instrumentation: instrSettings ? new RunInstrumentation(instrSettings, ov?.name ?? this.name) : undefined,
+      now: clockOf(options.now ?? this.now),
+      newId: options.generateId ?? this.generateId ?? generateToolCallId,
     };
   }
 

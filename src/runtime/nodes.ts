@@ -5,7 +5,6 @@
  */
 import { UnexpectedModelBehavior, ModelRetry } from './errors.js';
 import type { ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
-import { generateToolCallId, nowIso } from './messages.js';
 import type { ModelRequestParameters } from './model.js';
 import { PartsManager } from './parts-manager.js';
 import { buildRunContext, consumeOutputRetry, throwIfAborted } from './run-state.js';
@@ -68,7 +67,7 @@ export class UserPromptNode {
     if (this.userPrompt === undefined) {
       if (last === undefined) {
         // No prompt and no history: send the system prompts alone, as pydantic-ai does.
-        const ts = nowIso();
+        const ts = state.now();
         const parts: ModelRequestPart[] = (await resolvePrompts(state, state.systemPrompts)).map((content) => ({ partKind: 'system-prompt', content, timestamp: ts }));
         return new ModelRequestNode({ kind: 'request', parts });
       }
@@ -79,7 +78,7 @@ export class UserPromptNode {
       return new ModelRequestNode({ ...last, parts: [...last.parts] });
     }
     const parts: ModelRequestPart[] = [];
-    const ts = nowIso();
+    const ts = state.now();
     if (history.length === 0 && state.systemPrompts.length > 0) {
       for (const sp of await resolvePrompts(state, state.systemPrompts)) parts.push({ partKind: 'system-prompt', content: sp, timestamp: ts });
     }
@@ -189,7 +188,7 @@ export class ModelRequestNode {
       }
       response = streamed
         ? streamed.get()
-        : { kind: 'response', parts: manager!.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: state.model.modelName, timestamp: nowIso() };
+        : { kind: 'response', parts: manager!.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: state.model.modelName, timestamp: state.now() };
     } catch (e) {
       if (span) instr!.failChat(span, e);
       spanOpen = false;
@@ -273,12 +272,12 @@ export class CallToolsNode {
     try {
       r = await proc(text, ctx);
     } catch (e) {
-      if (e instanceof ModelRetry) return { partKind: 'retry-prompt', content: e.message, toolCallId: generateToolCallId(), timestamp: nowIso() };
+      if (e instanceof ModelRetry) return { partKind: 'retry-prompt', content: e.message, toolCallId: state.newId(), timestamp: state.now() };
       throw e;
     }
-    if (!r.ok) return { partKind: 'retry-prompt', content: r.details, toolCallId: generateToolCallId(), timestamp: nowIso() };
+    if (!r.ok) return { partKind: 'retry-prompt', content: r.details, toolCallId: state.newId(), timestamp: state.now() };
     const v = await runOutputValidators(state, r.value, undefined);
-    if (!v.ok) return { partKind: 'retry-prompt', content: v.error.message, toolCallId: generateToolCallId(), timestamp: nowIso() };
+    if (!v.ok) return { partKind: 'retry-prompt', content: v.error.message, toolCallId: state.newId(), timestamp: state.now() };
     return { output: v.value };
   }
 
@@ -322,7 +321,7 @@ export class CallToolsNode {
       alternatives.unshift('return text');
     }
     consumeOutputRetry(state);
-    return this.retryRequest({ partKind: 'retry-prompt', content: `Please ${alternatives.join(' or ')}.`, toolCallId: generateToolCallId(), timestamp: nowIso() });
+    return this.retryRequest({ partKind: 'retry-prompt', content: `Please ${alternatives.join(' or ')}.`, toolCallId: state.newId(), timestamp: state.now() });
   }
 }
 

@@ -47,6 +47,10 @@ export interface RunState<Deps> {
   outputRetriesUsed: number;
   runStep: number;
   readonly instrumentation: RunInstrumentation | undefined;
+  /** Current time as ISO-8601 (from the `now` option, else the clock). */
+  readonly now: () => string;
+  /** A fresh tool-call id (from the `generateId` option, else `generateToolCallId`). */
+  readonly newId: () => string;
 }
 
 /** Builds a `RunContext` for the current step. */

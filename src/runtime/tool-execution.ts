@@ -4,7 +4,6 @@
  */
 import { ModelRetry } from './errors.js';
 import type { ModelRequestPart, RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
-import { nowIso } from './messages.js';
 import { parseJsonArgs, validateWithSchema } from './output.js';
 import type { OutputToolEntry } from './output.js';
 import { buildRunContext, consumeToolRetry } from './run-state.js';
@@ -24,12 +23,12 @@ export interface FinalResult<O> {
   toolCallId?: string;
 }
 
-function toolReturn(call: ToolCallPart, content: unknown): ToolReturnPart {
-  return { partKind: 'tool-return', toolName: call.toolName, content, toolCallId: call.toolCallId, timestamp: nowIso() };
+function toolReturn(state: RunState<any>, call: ToolCallPart, content: unknown): ToolReturnPart {
+  return { partKind: 'tool-return', toolName: call.toolName, content, toolCallId: call.toolCallId, timestamp: state.now() };
 }
 
-function retryPart(call: ToolCallPart | undefined, content: RetryPromptPart['content']): RetryPromptPart {
-  const p: RetryPromptPart = { partKind: 'retry-prompt', content, toolCallId: call?.toolCallId ?? '', timestamp: nowIso() };
+function retryPart(state: RunState<any>, call: ToolCallPart, content: RetryPromptPart['content']): RetryPromptPart {
+  const p: RetryPromptPart = { partKind: 'retry-prompt', content, toolCallId: call.toolCallId, timestamp: state.now() };
   if (call) p.toolName = call.toolName;
   return p;
 }
@@ -79,12 +78,12 @@ async function handleOutputCall<Deps>(
   }
   if (!result.ok) {
     consumeToolRetry(state, call.toolName, maxRetries);
-    return { ok: false, part: retryPart(call, result.details) };
+    return { ok: false, part: retryPart(state, call, result.details) };
   }
   const validated = await runOutputValidators(state, result.value, call);
   if (!validated.ok) {
     consumeToolRetry(state, call.toolName, maxRetries, validated.error);
-    return { ok: false, part: retryPart(call, validated.error.message) };
+    return { ok: false, part: retryPart(state, call, validated.error.message) };
   }
   state.toolRetries.delete(call.toolName);
   return { ok: true, output: validated.value };
@@ -97,25 +96,25 @@ async function runFunctionCall<Deps>(state: RunState<Deps>, call: ToolCallPart):
     const names = [...state.tools.keys(), ...state.output.tools.keys()].sort();
     const msg = names.length > 0 ? `Available tools: ${names.map((n) => `'${n}'`).join(', ')}` : 'No tools available.';
     consumeToolRetry(state, call.toolName, state.retries);
-    return retryPart(call, `Unknown tool name: '${call.toolName}'. ${msg}`);
+    return retryPart(state, call, `Unknown tool name: '${call.toolName}'. ${msg}`);
   }
   const maxRetries = t.retries ?? state.retries;
   const parsed = parseJsonArgs(call.args);
   const validated = parsed.ok ? validateWithSchema(t.parameters, parsed.value) : parsed;
   if (!validated.ok) {
     consumeToolRetry(state, call.toolName, maxRetries);
-    return retryPart(call, validated.details);
+    return retryPart(state, call, validated.details);
   }
   const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
   const execute = async (): Promise<ToolReturnPart | RetryPromptPart> => {
     try {
       const content = await t.execute(validated.value, ctx);
       state.toolRetries.delete(call.toolName);
-      return toolReturn(call, content);
+      return toolReturn(state, call, content);
     } catch (e) {
       if (e instanceof ModelRetry) {
         consumeToolRetry(state, call.toolName, maxRetries, e);
-        return retryPart(call, e.message);
+        return retryPart(state, call, e.message);
       }
       throw e;
     }
@@ -152,13 +151,13 @@ export async function processToolCalls<Deps>(
     const entry = state.output.tools.get(call.toolName);
     if (entry === undefined) continue;
     if (final !== undefined) {
-      slots[i] = toolReturn(call, OUTPUT_TOOL_NOT_USED);
+      slots[i] = toolReturn(state, call, OUTPUT_TOOL_NOT_USED);
       continue;
     }
     const r = await handleOutputCall(state, call, entry);
     if (r.ok) {
       final = { output: r.output, toolName: call.toolName, toolCallId: call.toolCallId };
-      slots[i] = toolReturn(call, FINAL_RESULT_PROCESSED);
+      slots[i] = toolReturn(state, call, FINAL_RESULT_PROCESSED);
     } else {
       slots[i] = r.part;
     }
@@ -167,7 +166,7 @@ export async function processToolCalls<Deps>(
   const pending: number[] = [];
   for (let i = 0; i < calls.length; i++) {
     if (slots[i] !== undefined) continue;
-    if (final !== undefined && state.endStrategy === 'early') slots[i] = toolReturn(calls[i]!, TOOL_NOT_EXECUTED);
+    if (final !== undefined && state.endStrategy === 'early') slots[i] = toolReturn(state, calls[i]!, TOOL_NOT_EXECUTED);
     else pending.push(i);
   }
   if (pending.length > 0) {
@@ -194,7 +193,7 @@ export async function processToolCalls<Deps>(
         final = undefined;
         for (let i = 0; i < calls.length; i++) {
           const s = slots[i]!;
-          if (s.partKind === 'tool-return' && s.content === FINAL_RESULT_PROCESSED) slots[i] = toolReturn(calls[i]!, OUTPUT_TOOL_NOT_USED);
+          if (s.partKind === 'tool-return' && s.content === FINAL_RESULT_PROCESSED) slots[i] = toolReturn(state, calls[i]!, OUTPUT_TOOL_NOT_USED);
         }
       }
     }

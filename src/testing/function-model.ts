@@ -62,6 +62,8 @@ export interface FunctionModelOptions {
   stream?: StreamFunctionDef;
   /** Model name. Default `function:{fn name}:{stream fn name}`, as pydantic-ai. */
   modelName?: string;
+  /** Clock for response timestamps. Default: the system clock. */
+  now?: () => Date;
 }
 
 function isThinking(d: DeltaToolCall | DeltaThinkingPart): d is DeltaThinkingPart {
@@ -121,6 +123,7 @@ export class FunctionModel implements Model {
   readonly calls: { messages: ModelMessage[]; info: AgentInfo; streamed: boolean }[] = [];
   private readonly fn: FunctionDef | undefined;
   private readonly streamFn: StreamFunctionDef | undefined;
+  private readonly now: () => string;
 
   /**
    * @param fn - response function for `request`; may be left out when `options.stream` is given.
@@ -130,6 +133,8 @@ export class FunctionModel implements Model {
     if (fn === undefined && options.stream === undefined) throw new UserError('FunctionModel needs a function, a stream function ({ stream }), or both.');
     this.fn = fn;
     this.streamFn = options.stream;
+    const now = options.now;
+    this.now = now === undefined ? nowIso : () => now().toISOString();
     this.modelName = options.modelName ?? `function:${fn?.name ?? ''}:${options.stream?.name ?? ''}`;
   }
 
@@ -156,8 +161,8 @@ export class FunctionModel implements Model {
     this.calls.push({ messages: messages.slice(), info, streamed: false });
     const out = await this.fn(messages, info);
     const response: ModelResponse = Array.isArray(out)
-      ? { kind: 'response', parts: out, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: nowIso() }
-      : { ...out, kind: 'response', usage: out.usage ?? { inputTokens: 0, outputTokens: 0 }, timestamp: out.timestamp ?? nowIso(), modelName: this.modelName };
+      ? { kind: 'response', parts: out, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: this.now() }
+      : { ...out, kind: 'response', usage: out.usage ?? { inputTokens: 0, outputTokens: 0 }, timestamp: out.timestamp ?? this.now(), modelName: this.modelName };
     if (response.usage.inputTokens === 0 && response.usage.outputTokens === 0) {
       response.usage = estimateUsage([...messages, response]);
     }
@@ -172,6 +177,8 @@ export class FunctionModel implements Model {
     if (this.streamFn === undefined) throw new UserError('This FunctionModel has no stream function: pass new FunctionModel(fn, { stream }) to stream.');
     const info = this.info(messages, settings, params);
     this.calls.push({ messages: messages.slice(), info, streamed: true });
-    return new FunctionStreamedResponse(this.modelName, this.streamFn(messages, info));
+    const r = new FunctionStreamedResponse(this.modelName, this.streamFn(messages, info));
+    r.timestamp = this.now();
+    return r;
   }
 }

@@ -6,7 +6,7 @@
  * by a small msw handler, through the real `openai` SDK inside `OpenAIChatModel`; output, tool
  * calls, usage, model name, warnings and streamed text are checked against `expected`. Each
  * request body rehearse sends is compared with the recorded one on model, messages, tools,
- * tool_choice, response_format and stream, and the differences are printed (information, not
+ * tool_choice, response_format, web_search_options and stream, and the differences are printed (information, not
  * failures: the recordings come from several pydantic-ai versions).
  *
  * Skipped cases and why: UNSUPPORTED_CASES in corpus-cases.ts.
@@ -51,7 +51,7 @@ function recordedResponse(i: RawInteraction): Response {
   return new Response(body, { status: r.status.code, headers });
 }
 
-const COMPARED = ['model', 'messages', 'tools', 'tool_choice', 'response_format', 'stream'] as const;
+const COMPARED = ['model', 'messages', 'tools', 'tool_choice', 'response_format', 'web_search_options', 'stream'] as const;
 /** The compared fields, with object keys sorted so that key order does not show as a difference. */
 function pick(body: Record<string, unknown> | undefined): Record<string, unknown> {
   const sortKeys = (v: unknown): unknown => {
