@@ -105,7 +105,9 @@ export class TestModel implements Model {
   }
 
   /**
-   * @throws UserError when `callTools` names a tool the request does not offer, when
+   * @throws UserError when the request has native tools (`nativeTools`, e.g. `WebSearchTool`:
+   *   TestModel cannot emulate provider-run tools; pydantic-ai's TestModel refuses them the same
+   *   way, after recording `lastModelRequestParameters`), when `callTools` names a tool the request does not offer, when
    *   `customOutputText` is set but output must be a tool call, or when `customOutputArgs` is
    *   set but there is no output tool.
    */
@@ -168,6 +170,8 @@ export class TestModel implements Model {
   }
 
   private buildResponse(messages: ModelMessage[], params: ModelRequestParameters): ModelResponse {
+    // As pydantic-ai: the parameters are recorded first, then native tools are refused.
+    if (params.nativeTools && params.nativeTools.length > 0) throw new UserError('TestModel does not support built-in tools');
     const toolCalls = this.getToolCalls(params);
     const output = this.getOutput(params);
     const outputTools = params.outputTools;

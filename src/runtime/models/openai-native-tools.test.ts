@@ -71,7 +71,7 @@ function serveSse(): Record<string, unknown>[] {
     http.post(URL, async ({ request }) => {
       bodies.push((await request.json()) as Record<string, unknown>);
       const text = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
-      return new HttpResponse(text, { headers: { 'content-type': 'text/event-stream' } });
+      return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
     }),
   );
   return bodies;
@@ -130,9 +130,10 @@ describe('OpenAIChatModel: WebSearchTool → web_search_options', () => {
 
   it('streams with web_search_options too', async () => {
     const bodies = serveSse();
-    const stream = searchModel().requestStream([user], undefined, params([WebSearchTool({ searchContextSize: 'low' })]));
-    await allowed(async () => {
-      for await (const _ of stream) void _;
+    const stream = await allowed(async () => {
+      const s = searchModel().requestStream([user], undefined, params([WebSearchTool({ searchContextSize: 'low' })]));
+      for await (const _ of s) void _;
+      return s;
     });
     expect(bodies[0]).toMatchObject({ stream: true, web_search_options: { search_context_size: 'low' } });
     expect(stream.get().parts).toEqual([{ partKind: 'text', content: 'May 14' }]);
@@ -154,7 +155,7 @@ describe('OpenAIChatModel: unsupported native tools', () => {
     const run = allowed(() => model.request([user], undefined, params([WebSearchTool({ searchContextSize: 'low' })])));
     await expect(run).rejects.toThrow(UserError);
     await expect(run).rejects.toThrow(NOT_SUPPORTED);
-    expect(() => model.requestStream([user], undefined, params([WebSearchTool()]))).toThrow(NOT_SUPPORTED);
+    expect(() => withAllowModelRequests(true, () => model.requestStream([user], undefined, params([WebSearchTool()])))).toThrow(NOT_SUPPORTED);
     expect(bodies).toEqual([]);
   });
 
