@@ -263,3 +263,18 @@ describe('property: TestModel args and outputs parse with their zod schema; same
     );
   });
 });
+
+describe('TestModel clock', () => {
+  it('stamps responses with the injected clock, streamed or not', async () => {
+    const { Agent } = await import('../runtime/index.js');
+    const now = () => new Date('2030-05-06T07:08:09.000Z');
+    const agent = new Agent({ model: new TestModel({ now }), now });
+    const plain = await agent.run('x');
+    const streamed = await agent.runStream('x');
+    await streamed.getOutput();
+    for (const m of [...plain.allMessages(), ...streamed.allMessages()]) {
+      const stamps = m.kind === 'response' ? [m.timestamp] : m.parts.map((p) => (p as { timestamp: string }).timestamp);
+      for (const t of stamps) expect(t).toBe('2030-05-06T07:08:09.000Z');
+    }
+  });
+});

@@ -40,6 +40,8 @@ export interface TestModelOptions {
   seed?: number;
   /** Model name reported on responses. Default `'test'`. */
   modelName?: string;
+  /** Clock for response timestamps. Default: the system clock. */
+  now?: () => Date;
 }
 
 /** Text output to give: `undefined` value means "summarise tool returns" (pydantic-ai `_WrappedTextOutput`). */
@@ -86,6 +88,7 @@ function asArgs(value: unknown): string | Record<string, unknown> {
 export class TestModel implements Model {
   readonly system = 'test';
   readonly modelName: string;
+  private readonly now: () => string;
   readonly callTools: 'all' | string[];
   readonly customOutputText: string | undefined;
   readonly customOutputArgs: unknown;
@@ -99,6 +102,8 @@ export class TestModel implements Model {
     this.customOutputArgs = options.customOutputArgs;
     this.seed = options.seed ?? 0;
     this.modelName = options.modelName ?? 'test';
+    const now = options.now;
+    this.now = now === undefined ? nowIso : () => now().toISOString();
     if (this.customOutputText !== undefined && this.customOutputArgs !== undefined) {
       throw new UserError('Cannot set both `customOutputText` and `customOutputArgs`.');
     }
@@ -126,7 +131,9 @@ export class TestModel implements Model {
   requestStream(messages: ModelMessage[], _settings: ModelSettings | undefined, params: ModelRequestParameters): TestStreamedResponse {
     this.lastModelRequestParameters = params;
     const response = this.buildResponse(messages, params);
-    return new TestStreamedResponse({ modelName: this.modelName, response, messages });
+    const stream = new TestStreamedResponse({ modelName: this.modelName, response, messages });
+    stream.timestamp = response.timestamp;
+    return stream;
   }
 
   /** Arguments generated for a tool from its JSON schema with this model's seed. */
@@ -166,7 +173,7 @@ export class TestModel implements Model {
   }
 
   private response(parts: ModelResponsePart[]): ModelResponse {
-    return { kind: 'response', parts, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: nowIso(), providerName: this.system };
+    return { kind: 'response', parts, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: this.now(), providerName: this.system };
   }
 
   private buildResponse(messages: ModelMessage[], params: ModelRequestParameters): ModelResponse {
@@ -246,7 +253,7 @@ export class TestStreamedResponse extends StreamedResponse {
   }
 
   private addOutputTokens(text: string): void {
-    this.usage = { ...this.usage, outputTokens: this.usage.outputTokens + estimateStringTokens(text) };
+    this.usage.outputTokens += estimateStringTokens(text);
   }
 
   protected async *iterateEvents(): AsyncIterable<ModelResponseStreamEvent> {
