@@ -71,8 +71,11 @@ describe('agentTask', () => {
       MaxModelRequests: true,
     });
     expect(paris!.scores['TrajectoryMatch']!.value).toBe(1);
-    expect(paris!.metrics).toMatchObject({ requests: 2, tool_calls: 1 });
-    const steps = paris!.attributes['trajectory'] as { kind: string }[];
+    const steps = paris!.attributes['trajectory'] as { kind: string; inputTokens?: number; outputTokens?: number }[];
+    // usage counted exactly once: from the chat spans when instrumented, else from the run
+    const sum = (k: 'inputTokens' | 'outputTokens') => steps.reduce((n, s) => n + (s[k] ?? 0), 0);
+    expect(sum('inputTokens')).toBeGreaterThan(0);
+    expect(paris!.metrics).toEqual({ requests: 2, tool_calls: 1, input_tokens: sum('inputTokens'), output_tokens: sum('outputTokens') });
     expect(steps.map((s) => s.kind)).toEqual(['model-request', 'tool-call', 'model-request']);
     expect(steps[1]).toMatchObject({ kind: 'tool-call', toolName: 'get_weather', toolCallId: 'call-0', args: { city: 'Paris' }, result: 'sunny in Paris' });
     // the retried case: the failed attempt is recorded with its error and counted by MaxToolCalls only

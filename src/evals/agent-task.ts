@@ -94,7 +94,8 @@ export function trajectoryFromMessages(
  * Turns an agent into a task: runs `agent.iter(prompt(inputs), runOptions)` to the end and
  * returns the output. On the case it records the trajectory (attribute `trajectory`, read by the
  * agentic evaluators and shown by `render({ includeTrajectory: true })`) and the run's usage as
- * metrics `requests`, `input_tokens`, `output_tokens`, `tool_calls`. Tool-call `durationMs` is
+ * metrics `requests`, `input_tokens`, `output_tokens`, `tool_calls` — each only when the spans
+ * did not report it already (an instrumented agent's `chat` spans do), so nothing counts twice. Tool-call `durationMs` is
  * the duration of the tool step that ran it (calls of one response run together). A failing run
  * still records what happened before the error, then rethrows.
  */
@@ -120,10 +121,11 @@ export function agentTask<I, Deps, Output>(agent: Agent<Deps, Output>, options: 
       const existing = taskRun.attributes[TRAJECTORY_ATTRIBUTE];
       taskRun.recordAttribute(TRAJECTORY_ATTRIBUTE, Array.isArray(existing) ? [...(existing as TrajectoryStep[]), ...steps] : steps);
       const usage = run.usage();
-      taskRun.incrementMetric('requests', usage.requests);
-      taskRun.incrementMetric('input_tokens', usage.inputTokens);
-      taskRun.incrementMetric('output_tokens', usage.outputTokens);
-      taskRun.incrementMetric('tool_calls', usage.toolCalls);
+      // fallbacks: the chat spans report these when the agent is instrumented
+      taskRun.incrementFallbackMetric('requests', usage.requests);
+      taskRun.incrementFallbackMetric('input_tokens', usage.inputTokens);
+      taskRun.incrementFallbackMetric('output_tokens', usage.outputTokens);
+      taskRun.incrementFallbackMetric('tool_calls', usage.toolCalls);
     };
     try {
       for await (const node of run) {

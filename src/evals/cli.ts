@@ -218,7 +218,7 @@ async function runEvalCommand(
       includeOutput: !!opts.includeOutput,
       includeReasons: !!opts.includeReasons,
       includeTrajectory: !!opts.includeTrajectory,
-      ...(baseline?.get(report.name) ? { baseline: baseline.get(report.name)! } : {}),
+      ...(baseline?.get(report.name) ? { baseline: baseline.get(report.name)!, includeRemovedCases: true } : {}),
     })}\n`);
     const thresholds: EvalThresholds = {
       ...(opts.minScore !== undefined ? { minScore: opts.minScore } : {}),

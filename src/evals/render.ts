@@ -28,7 +28,10 @@ export interface RenderOptions {
   includeErrorStacktrace?: boolean;
   /** Compare with an earlier report: renders a diff table (old → new). */
   baseline?: EvaluationReport;
-  /** In a diff, list baseline cases missing from the new report; default `true`. */
+  /**
+   * In a diff, list baseline cases missing from the new report, and count them in the baseline
+   * averages; default `false` (as pydantic-evals' `include_removed_cases`).
+   */
   includeRemovedCases?: boolean;
   /** ANSI colors; default `false` (print() turns them on for a TTY). */
   color?: boolean;
@@ -313,7 +316,7 @@ export function renderReport(report: EvaluationReport, options: RenderOptions = 
       const b = now.get(n);
       if (a && b) t.push(r.diffRow(a, b));
       else if (b) added.push(b);
-      else if (a && (options.includeRemovedCases ?? true)) removed.push(a);
+      else if (a && options.includeRemovedCases) removed.push(a);
     }
     for (const c of added) {
       const row = r.row(c);
@@ -326,9 +329,10 @@ export function renderReport(report: EvaluationReport, options: RenderOptions = 
       t.push(row);
     }
     if (options.includeAverages ?? true) {
-      const matchedBaseline = baseline.cases.filter((c) => now.has(c.name));
-      if (report.cases.length && matchedBaseline.length) {
-        t.push(r.aggregateDiffRow(averageCases(matchedBaseline), averageCases(report.cases)));
+      // flat averages on both sides, over the baseline cases shown (pydantic-evals' build_diff_table)
+      const shownBaseline = options.includeRemovedCases ? baseline.cases : baseline.cases.filter((c) => now.has(c.name));
+      if (report.cases.length && shownBaseline.length) {
+        t.push(r.aggregateDiffRow(averageCases(shownBaseline), averageCases(report.cases)));
       }
     }
     const title = baseline.name === report.name ? report.name : `${baseline.name} ${r.arrow} ${report.name}`;

@@ -100,7 +100,7 @@ describe('EvaluationReport', () => {
         mkCase('omega'),
       ],
     });
-    const text = current.render({ baseline, asciiOnly: true, includeOutput: true });
+    const text = current.render({ baseline, asciiOnly: true, includeOutput: true, includeRemovedCases: true });
     expect(text.split('\n')[0]).toBe('Evaluation Diff: qa-old -> qa');
     expect(text).toContain('accuracy: 0.500 -> 0.750 (+0.250)');
     expect(text).toContain('tone: casual -> formal');
@@ -109,10 +109,13 @@ describe('EvaluationReport', () => {
     expect(text).toContain('20.0ms -> 12.5ms (-7.5ms)');
     expect(text).toMatch(/\+ Added Case\s*│[^\n]*\n│ gamma/);
     expect(text).toMatch(/- Removed Case\s*│[^\n]*\n│ omega/);
-    expect(text).toContain('50.0% v -> 75.0% v'); // averages over the matched baseline cases
+    expect(text).toContain('50.0% v -> 75.0% v'); // omega has no assertions
+    expect(text).toContain('510.0ms -> 507.5ms'); // removed cases count in the baseline averages
     expect(text).not.toContain('omega\n│ gamma');
-    const noRemoved = current.render({ baseline, includeRemovedCases: false });
+    // pydantic-evals' default: removed cases neither listed nor averaged
+    const noRemoved = current.render({ baseline, asciiOnly: true });
     expect(noRemoved).not.toContain('Removed Case');
+    expect(noRemoved).toContain('760.0ms -> 507.5ms');
     const same = current.render({ baseline: current });
     expect(same.split('\n')[0]).toBe('Evaluation Diff: qa');
   });

@@ -73,6 +73,16 @@ describe('dataset.evaluate', () => {
     expect(report.averages()!.assertions).toBe(1);
   });
 
+  it('adds span-derived metrics to those the task incremented itself, as pydantic-evals', async () => {
+    const ds = new Dataset<string, string>({ cases: [new Case({ name: 'a', inputs: 'Paris' })] });
+    const report = await ds.evaluate(async (city: string) => {
+      incrementEvalMetric('requests', 1); // e.g. a request the task made without a span
+      incrementEvalMetric('input_tokens', 5);
+      return fakeAgent(city);
+    });
+    expect(report.cases[0]!.metrics).toEqual({ requests: 3, input_tokens: 25, output_tokens: 6 });
+  });
+
   it('never runs more than maxConcurrency tasks at once', async () => {
     let running = 0;
     let peak = 0;

@@ -229,12 +229,7 @@ async function runTask<I, O, M>(args: {
       return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
     });
   const { run, output, durationMs, spanTree } = await withRetry(once, args.retry);
-  if (!args.recordingError) {
-    // Span-derived metrics fill only keys the task did not set itself (agentTask records usage directly).
-    const fromSpans = new TaskRun();
-    extractSpanTreeMetrics(fromSpans, spanTree);
-    for (const [k, v] of Object.entries(fromSpans.metrics)) if (!(k in run.metrics)) run.recordMetric(k, v);
-  }
+  extractSpanTreeMetrics(run, args.recordingError ? undefined : spanTree);
   return new EvaluatorContext<I, O, M>({
     name: args.planned.reportName,
     inputs: c.inputs,

@@ -17,9 +17,14 @@ const collectorStorage = new AsyncLocalStorage<Collector>();
 
 /**
  * A span processor that files each finished span under the collector active (in async
- * context) when the span started. Add it to your own tracer provider with
- * `new BasicTracerProvider({ spanProcessors: [evalSpanProcessor] })` if you register one
- * before running evals; otherwise `ensureEvalTracing()` installs a provider with it.
+ * context) when the span started.
+ *
+ * The public way to use it with your own tracer provider is to list it when you build the
+ * provider, before running evals:
+ * `new BasicTracerProvider({ spanProcessors: [myExporterProcessor, evalSpanProcessor] })`.
+ * OpenTelemetry JS 2.x providers have no public method to add a processor later, so when
+ * rehearse finds a registered provider without it, `ensureEvalTracing()` falls back to a
+ * feature-detected private path (see there). With no provider registered, it installs one.
  */
 export class EvalSpanProcessor implements SpanProcessor {
   private readonly owners = new WeakMap<object, Collector>();
@@ -42,30 +47,49 @@ export class EvalSpanProcessor implements SpanProcessor {
   }
 }
 
-/** The processor rehearse's eval runner collects spans with. */
+/** The processor rehearse's eval runner collects spans with; add it to your own provider (see `EvalSpanProcessor`). */
 export const evalSpanProcessor = new EvalSpanProcessor();
 
 let installedProvider: BasicTracerProvider | undefined;
 const attached = new WeakSet<object>();
 
+/**
+ * Adds `evalSpanProcessor` to an SDK provider. Never throws; `false` when it cannot.
+ * 1. OpenTelemetry JS 1.x: the public `addSpanProcessor`.
+ * 2. OpenTelemetry JS 2.x: `provider._activeSpanProcessor._spanProcessors`, the array its tracers'
+ *    multi-processor iterates (private: checked for shape first). When the processor is already
+ *    listed (the user passed it to the constructor) nothing changes; otherwise the array is
+ *    replaced by a copy with it appended, so the caller's `spanProcessors` option array is not
+ *    mutated.
+ */
 function tryAttach(provider: TracerProvider): boolean {
   if (attached.has(provider)) return true;
-  const p = provider as unknown as {
-    addSpanProcessor?: (sp: SpanProcessor) => void;
-    _activeSpanProcessor?: { _spanProcessors?: SpanProcessor[] };
-  };
-  if (typeof p.addSpanProcessor === 'function') {
-    p.addSpanProcessor(evalSpanProcessor);
-  } else if (Array.isArray(p._activeSpanProcessor?._spanProcessors)) {
-    // OpenTelemetry JS 2.x has no public way to add a processor after construction.
-    if (!p._activeSpanProcessor._spanProcessors.includes(evalSpanProcessor)) {
-      p._activeSpanProcessor._spanProcessors.push(evalSpanProcessor);
+  try {
+    const p = provider as unknown as {
+      addSpanProcessor?: (sp: SpanProcessor) => void;
+      _activeSpanProcessor?: { _spanProcessors?: unknown };
+    };
+    if (typeof p.addSpanProcessor === 'function') {
+      p.addSpanProcessor(evalSpanProcessor);
+    } else {
+      const multi = p._activeSpanProcessor;
+      const list = multi?._spanProcessors;
+      if (!multi || !Array.isArray(list) || !list.every(isSpanProcessor)) return false;
+      if (!list.includes(evalSpanProcessor)) {
+        multi._spanProcessors = [...(list as SpanProcessor[]), evalSpanProcessor];
+        if (!(multi._spanProcessors as SpanProcessor[]).includes(evalSpanProcessor)) return false;
+      }
     }
-  } else {
+  } catch {
     return false;
   }
   attached.add(provider);
   return true;
+}
+
+function isSpanProcessor(x: unknown): x is SpanProcessor {
+  const sp = x as Partial<SpanProcessor> | null;
+  return typeof sp === 'object' && sp !== null && typeof sp.onStart === 'function' && typeof sp.onEnd === 'function';
 }
 
 /**
@@ -91,7 +115,7 @@ export function ensureEvalTracing(): SpanTreeRecordingError | undefined {
   }
   return new SpanTreeRecordingError(
     'Spans were not recorded: the registered OpenTelemetry tracer provider does not accept span processors. ' +
-      'Add `evalSpanProcessor` to your provider, or run evals without registering one.',
+      'Add `evalSpanProcessor` (from rehearse/evals) to its `spanProcessors`, or run evals without registering one.',
   );
 }
 

@@ -34,6 +34,17 @@ describe('SpanTree', () => {
     expect(tree.size).toBe(5);
   });
 
+  it('keys nodes by trace and span id, so adding a span again replaces it (pydantic-evals nodes_by_id)', () => {
+    const tree = sampleTree();
+    tree.addSpans([node('4', 'http GET', '3', 12, 25)]);
+    expect(tree.size).toBe(5);
+    expect(tree.first({ nameEquals: 'http GET' })!.durationMs).toBe(13);
+    expect(tree.roots[0]!.descendants.map((c) => c.spanId)).toEqual(['2', '3', '4', '5']);
+    expect(tree.roots[0]!.firstDescendant({ nameEquals: 'chat gpt-4o' })!.spanId).toBe('2');
+    expect(tree.first({ nameEquals: 'http GET' })!.firstAncestor(() => true)!.spanId).toBe('3');
+    expect(tree.roots[0]!.firstAncestor(() => true)).toBeUndefined();
+  });
+
   it('answers name, attribute, status and duration conditions', () => {
     const tree = sampleTree();
     expect(tree.find({ nameEquals: 'chat gpt-4o' })).toHaveLength(2);

@@ -192,7 +192,10 @@ export class SpanNode {
   get durationMs(): number {
     return this.endTimeMs - this.startTimeMs;
   }
-  /** All descendants in depth-first order. */
+  /**
+   * All descendants in depth-first pre-order, children in start-time order. (pydantic-evals'
+   * stack walk visits later siblings first; rehearse keeps start-time order at every level.)
+   */
   get descendants(): SpanNode[] {
     return this.findDescendants(() => true);
   }
@@ -225,8 +228,7 @@ export class SpanNode {
     return [...this.iterDescendants(q, stop)];
   }
   firstDescendant(q: SpanQuery | SpanPredicate, stop?: SpanQuery | SpanPredicate): SpanNode | undefined {
-    for (const n of this.iterDescendants(q, stop)) return n;
-    return undefined;
+    return this.iterDescendants(q, stop).next().value ?? undefined;
   }
   anyDescendant(q: SpanQuery | SpanPredicate, stop?: SpanQuery | SpanPredicate): boolean {
     return this.firstDescendant(q, stop) !== undefined;
@@ -245,8 +247,7 @@ export class SpanNode {
     return [...this.iterAncestors(q, stop)];
   }
   firstAncestor(q: SpanQuery | SpanPredicate, stop?: SpanQuery | SpanPredicate): SpanNode | undefined {
-    for (const n of this.iterAncestors(q, stop)) return n;
-    return undefined;
+    return this.iterAncestors(q, stop).next().value ?? undefined;
   }
   anyAncestor(q: SpanQuery | SpanPredicate, stop?: SpanQuery | SpanPredicate): boolean {
     return this.firstAncestor(q, stop) !== undefined;
@@ -358,11 +359,13 @@ export class SpanTree implements Iterable<SpanNode> {
     return new SpanTree(spans.map((s) => SpanNode.fromReadableSpan(s)));
   }
 
-  /** Adds nodes and relinks the tree. */
+  /** Adds nodes and relinks the tree. A node with the key (`traceId:spanId`) of one already present replaces it. */
   addSpans(nodes: SpanNode[]): void {
-    this.nodes.push(...nodes);
-    this.nodes.sort((a, b) => a.startTimeMs - b.startTimeMs);
     const byKey = new Map(this.nodes.map((n) => [n.nodeKey, n]));
+    for (const n of nodes) byKey.set(n.nodeKey, n);
+    this.nodes.length = 0;
+    this.nodes.push(...byKey.values());
+    this.nodes.sort((a, b) => a.startTimeMs - b.startTimeMs);
     for (const n of this.nodes) {
       n.children.length = 0;
       n.parent = undefined;

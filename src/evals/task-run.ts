@@ -9,6 +9,13 @@ import type { SpanTree } from './span-tree.js';
 export class TaskRun {
   readonly attributes: Record<string, unknown> = {};
   readonly metrics: Record<string, number> = {};
+  /**
+   * Metrics the task knows from its own bookkeeping that spans may report too (`agentTask` puts
+   * the run's usage here). After the task, the runner adds the span-derived metrics to `metrics`
+   * and then each of these whose key the spans did not report, so a value is counted once
+   * whether or not the agent was instrumented.
+   */
+  readonly fallbackMetrics: Record<string, number> = {};
   recordMetric(name: string, value: number): void {
     this.metrics[name] = value;
   }
@@ -18,6 +25,11 @@ export class TaskRun {
     const next = current + amount;
     if (current === 0 && next === 0) return;
     this.recordMetric(name, next);
+  }
+  /** Adds `amount` to `fallbackMetrics[name]` (see there). */
+  incrementFallbackMetric(name: string, amount: number): void {
+    const next = (this.fallbackMetrics[name] ?? 0) + amount;
+    if (next !== 0 || name in this.fallbackMetrics) this.fallbackMetrics[name] = next;
   }
   recordAttribute(name: string, value: unknown): void {
     this.attributes[name] = value;
@@ -50,12 +62,23 @@ export function incrementEvalMetric(name: string, amount: number): void {
 }
 
 /**
- * Derives metrics from `gen_ai.*` span attributes, as pydantic-evals: for every span with
+ * Adds metrics derived from `gen_ai.*` span attributes to the run's own, as pydantic-evals
+ * (so a metric the task incremented itself and the spans also report is the sum): for every span with
  * `gen_ai.request.model`, `gen_ai.operation.name = 'chat'` adds 1 to `requests`,
  * `gen_ai.usage.details.X` adds to `X`, `gen_ai.usage.X` (e.g. `input_tokens`) adds to `X`,
- * `operation.cost` adds to `cost`.
+ * `operation.cost` adds to `cost`. rehearse's `invoke_agent` span carries
+ * `gen_ai.aggregated_usage.*`, which does not match, so each request's tokens count once (from its
+ * `chat` span). Then each of `run.fallbackMetrics` whose key the spans did not report is added;
+ * `tree` is `undefined` when spans were not recorded.
  */
-export function extractSpanTreeMetrics(run: TaskRun, tree: SpanTree): void {
+export function extractSpanTreeMetrics(run: TaskRun, tree: SpanTree | undefined): void {
+  const fromSpans = new TaskRun();
+  if (tree) addSpanTreeMetrics(fromSpans, tree);
+  for (const [k, v] of Object.entries(fromSpans.metrics)) run.incrementMetric(k, v);
+  for (const [k, v] of Object.entries(run.fallbackMetrics)) if (!(k in fromSpans.metrics)) run.incrementMetric(k, v);
+}
+
+function addSpanTreeMetrics(run: TaskRun, tree: SpanTree): void {
   for (const node of tree) {
     if (!('gen_ai.request.model' in node.attributes)) continue;
     for (const [k, v] of Object.entries(node.attributes)) {

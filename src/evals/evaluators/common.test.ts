@@ -50,6 +50,14 @@ describe('IsInstance', () => {
     expect(typeNames(new TypeError('x'))).toEqual(['TypeError', 'Error', 'Object']);
     expect(typeNames(null)).toEqual(['null']);
   });
+  it("accepts pydantic-evals' Python type names (`IsInstance: str` in a dataset file)", () => {
+    const is = (typeName: string, v: unknown) => new IsInstance({ typeName }).evaluate(ctx(v)).value;
+    expect([is('str', 'x'), is('int', 3), is('float', 2.5), is('bool', false), is('list', [1]), is('dict', { a: 1 }), is('NoneType', null)]).toEqual([
+      true, true, true, true, true, true, true,
+    ]);
+    expect([is('str', 3), is('int', 2.5), is('dict', [1]), is('dict', new Date(0)), is('bool', 0)]).toEqual([false, false, false, false, false]);
+    expect(new IsInstance({ typeName: 'str' }).evaluate(ctx(1))).toEqual({ value: false, reason: 'output is of type Number' });
+  });
 });
 
 describe('MatchesSchema / MaxDuration', () => {

@@ -152,7 +152,28 @@ export function typeNames(value: unknown): string[] {
   return names;
 }
 
-/** Checks that a class named `typeName` is on the output's prototype chain (e.g. `'Array'`, `'Error'`, `'String'`). */
+/**
+ * Python builtin type names, so a pydantic-evals dataset's `IsInstance: str` works on JavaScript
+ * values: each maps to a test on the value.
+ */
+const PYTHON_TYPE_NAMES: Readonly<Record<string, (v: unknown) => boolean>> = {
+  str: (v) => typeof v === 'string',
+  int: (v) => typeof v === 'number' && Number.isInteger(v),
+  float: (v) => typeof v === 'number',
+  bool: (v) => typeof v === 'boolean',
+  list: (v) => Array.isArray(v),
+  tuple: (v) => Array.isArray(v),
+  dict: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null),
+  NoneType: (v) => v === null || v === undefined,
+  object: () => true,
+};
+
+/**
+ * Checks that a class named `typeName` is on the output's prototype chain (e.g. `'Array'`,
+ * `'Error'`, `'String'`). Python builtin names (`str`, `int`, `float`, `bool`, `list`, `tuple`,
+ * `dict`, `NoneType`, `object`) also match the corresponding JavaScript values, so datasets written
+ * for pydantic-evals load and pass.
+ */
 export class IsInstance extends Evaluator {
   static readonly positionalArgument = 'typeName';
   readonly typeName: string;
@@ -162,7 +183,7 @@ export class IsInstance extends Evaluator {
   }
   evaluate(ctx: EvaluatorContext): EvaluationReason {
     const names = typeNames(ctx.output);
-    if (names.includes(this.typeName)) return { value: true };
+    if (names.includes(this.typeName) || PYTHON_TYPE_NAMES[this.typeName]?.(ctx.output)) return { value: true };
     return { value: false, reason: `output is of type ${names[0] ?? typeof ctx.output}` };
   }
 }

@@ -70,6 +70,16 @@ describe('LLMJudge', () => {
     expect(seen[0]!.system).toContain('true for the provided input, expected output, and output');
   });
 
+  it('picks the system prompt by the include flags even when the case has no expected output', async () => {
+    const seen: Seen[] = [];
+    const noExpected = new EvaluatorContext({ name: 'c', inputs: null, output: 'Paris', durationMs: 1 });
+    const e = new LLMJudge({ rubric: 'r', model: judge(seen), includeInput: true, includeExpectedOutput: true, assertion: { evaluationName: '' } });
+    expect(await runEvaluator(e, noExpected)).toEqual([{ name: 'LLMJudge', value: true, source: 'LLMJudge' }]);
+    // sections with no value are left out, but the judge is the input/expected-output one
+    expect(seen[0]!.prompt).toBe('<Output>\nParis\n</Output>\n<Rubric>\nr\n</Rubric>');
+    expect(seen[0]!.system).toContain('true for the provided input, expected output, and output');
+  });
+
   it('uses the default judge model and serializes the model by name', async () => {
     const seen: Seen[] = [];
     setDefaultJudgeModel(judge(seen));

@@ -134,9 +134,10 @@ function section(content: unknown, tag: string): UserContent[] {
  */
 export function buildJudgePrompt(args: { output: unknown; rubric: string; inputs?: unknown; expectedOutput?: unknown }): string | UserContent[] {
   const parts: UserContent[] = [];
-  if (args.inputs !== undefined) parts.push(...section(args.inputs, 'Input'));
+  // Python's `is not None`: an absent (undefined or null) section is left out
+  if (args.inputs != null) parts.push(...section(args.inputs, 'Input'));
   parts.push(...section(args.output, 'Output'));
-  if (args.expectedOutput !== undefined) parts.push(...section(args.expectedOutput, 'ExpectedOutput'));
+  if (args.expectedOutput != null) parts.push(...section(args.expectedOutput, 'ExpectedOutput'));
   parts.push(...section(args.rubric, 'Rubric'));
   return parts.every((p) => typeof p === 'string') ? parts.join('\n') : parts;
 }
@@ -145,9 +146,13 @@ export function buildJudgePrompt(args: { output: unknown; rubric: string; inputs
 export interface JudgeOptions {
   output: unknown;
   rubric: string;
-  /** Shown to the judge when given. */
+  /**
+   * Shown to the judge when not `undefined`/`null`. The key's presence (even with `undefined`)
+   * selects the system prompt that mentions the input, as pydantic-evals picks its judge agent
+   * by `include_input`, not by the value.
+   */
   inputs?: unknown;
-  /** Shown to the judge when given. */
+  /** As `inputs`, for the expected output (`include_expected_output`). */
   expectedOutput?: unknown;
   /** Judge model; default `setDefaultJudgeModel`'s. */
   model?: Model | KnownModelName;
@@ -156,8 +161,8 @@ export interface JudgeOptions {
 
 /** Asks the judge model to grade an output; picks the system prompt by which sections are given. */
 export async function judgeOutput(options: JudgeOptions): Promise<GradingOutput> {
-  const hasInput = options.inputs !== undefined;
-  const hasExpected = options.expectedOutput !== undefined;
+  const hasInput = 'inputs' in options;
+  const hasExpected = 'expectedOutput' in options;
   const kind: JudgeKind = hasInput
     ? hasExpected ? 'judge_input_output_expected' : 'judge_input_output'
     : hasExpected ? 'judge_output_expected' : 'judge_output';
@@ -228,7 +233,7 @@ export class LLMJudge extends Evaluator {
     const both = this.score !== false && this.assertion !== false;
     const name = this.getDefaultEvaluationName();
     const put = (value: EvaluationScalar, config: JudgeOutputConfig, fallback: string) => {
-      const key = config.evaluationName ?? fallback;
+      const key = config.evaluationName || fallback; // an empty name falls back, as pydantic-evals' `or`
       out[key] = config.includeReason ? { value, reason: grading.reason } : value;
     };
     if (this.score !== false) put(grading.score, this.score, both ? `${name}_score` : name);
