@@ -2,6 +2,7 @@
  * The `Evaluator` base class and the result shapes it produces (pydantic-evals'
  * `evaluators/evaluator.py` and `_run_evaluator.py`).
  */
+import pRetry from 'p-retry';
 import type { EvaluatorContext } from './evaluator-context.js';
 
 /** The scalar an evaluator returns: boolean (assertion), number (score) or string (label). */
@@ -118,20 +119,42 @@ export interface RetryOptions {
   delayMs?: number;
 }
 
-/** Runs `fn` up to `retry.maxAttempts` times, rethrowing the last error. */
+/** Carries any thrown value through p-retry (which would not retry a `TypeError` or a non-Error). */
+class AttemptFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('attempt failed');
+  }
+}
+
+/**
+ * Runs `fn` up to `retry.maxAttempts` times (p-retry, fixed `delayMs` between attempts),
+ * rethrowing the last error unchanged. Any thrown value counts as a failure, as tenacity's
+ * default in pydantic-evals. An aborted `signal` stops further attempts.
+ */
 export async function withRetry<T>(fn: () => Promise<T>, retry: RetryOptions | undefined, signal?: AbortSignal): Promise<T> {
   const attempts = Math.max(1, retry?.maxAttempts ?? 1);
-  let lastError: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await fn();
-    } catch (error) {
-      lastError = error;
-      if (i + 1 < attempts && !signal?.aborted && retry?.delayMs) await new Promise((r) => setTimeout(r, retry.delayMs));
-      if (signal?.aborted) break;
-    }
+  if (attempts === 1) return fn();
+  try {
+    return await pRetry(
+      async () => {
+        try {
+          return await fn();
+        } catch (error) {
+          throw new AttemptFailed(error);
+        }
+      },
+      {
+        retries: attempts - 1,
+        factor: 1,
+        minTimeout: retry?.delayMs ?? 0,
+        maxTimeout: retry?.delayMs ?? 0,
+        randomize: false,
+        shouldRetry: () => !signal?.aborted,
+      },
+    );
+  } catch (error) {
+    throw error instanceof AttemptFailed ? error.original : error;
   }
-  throw lastError;
 }
 
 /** Formats an error as pydantic-evals does: `'{Name}: {message}'`. */
