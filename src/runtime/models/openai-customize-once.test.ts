@@ -6,6 +6,7 @@
  */
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import { serveJson } from './openai-test-server.js';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ModelMessage } from '../messages.js';
@@ -28,6 +29,7 @@ vi.mock('./openai-json-schema.js', async (importOriginal) => {
 
 const URL = 'https://api.openai.com/v1/chat/completions';
 const server = setupServer();
+const serve = (...responses: Record<string, unknown>[]) => serveJson(server, ...responses);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
@@ -45,16 +47,6 @@ function completion(message: Record<string, unknown>): Record<string, unknown> {
     choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, ...message } }],
     usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
   };
-}
-function serve(...responses: Record<string, unknown>[]): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      return HttpResponse.json(responses[Math.min(bodies.length - 1, responses.length - 1)]!);
-    }),
-  );
-  return bodies;
 }
 
 const model = () => new OpenAIChatModel('gpt-4o', { apiKey: 'sk-test', maxRetries: 0 });

@@ -5,6 +5,7 @@
  */
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import { serveJson as serveJsonOn, serveSse as serveSseOn } from './openai-test-server.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelMessage } from '../messages.js';
 import type { ModelRequestParameters } from '../model.js';
@@ -14,6 +15,8 @@ import { OpenAIChatModel } from './openai.js';
 
 const URL = 'https://api.openai.com/v1/chat/completions';
 const server = setupServer();
+const serveJson = (body: Record<string, unknown>) => serveJsonOn(server, body);
+const serveSse = (chunks: Record<string, unknown>[]) => serveSseOn(server, chunks);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
@@ -41,28 +44,7 @@ function completion(message: Record<string, unknown>, extra: Record<string, unkn
   };
 }
 
-function serveJson(body: Record<string, unknown>): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      return HttpResponse.json(body);
-    }),
-  );
-  return bodies;
-}
 
-function serveSse(chunks: Record<string, unknown>[]): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      const text = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
-      return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
-    }),
-  );
-  return bodies;
-}
 
 const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
   id: 'chatcmpl-1',

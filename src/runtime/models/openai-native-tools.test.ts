@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import { serveJson, serveSse as serveSseOn } from './openai-test-server.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { ModelMessage } from '../messages.js';
@@ -47,18 +48,10 @@ function completion(message: Record<string, unknown>): Record<string, unknown> {
 
 /** Serves `body` to every request and records the request bodies. */
 function serve(body: Record<string, unknown> = completion({ content: 'May 14, 2025' })): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      return HttpResponse.json(body);
-    }),
-  );
-  return bodies;
+  return serveJson(server, body);
 }
 
 function serveSse(): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
     id: 'chatcmpl-2',
     object: 'chat.completion.chunk',
@@ -67,14 +60,7 @@ function serveSse(): Record<string, unknown>[] {
     choices: [{ index: 0, delta, finish_reason: finish }],
   });
   const chunks = [chunk({ role: 'assistant', content: 'May ' }), chunk({ content: '14' }), chunk({}, 'stop')];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      const text = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
-      return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
-    }),
-  );
-  return bodies;
+  return serveSseOn(server, chunks);
 }
 
 const NOT_SUPPORTED = /^WebSearchTool is not supported with `OpenAIChatModel` and model 'gpt-4o'\. /;

@@ -5,6 +5,7 @@
  */
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import { serveJson } from './openai-test-server.js';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
@@ -18,6 +19,7 @@ import { OpenAIChatModel } from './openai.js';
 
 const URL = 'https://api.openai.com/v1/chat/completions';
 const server = setupServer();
+const serve = (...responses: Record<string, unknown>[]) => serveJson(server, ...responses);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
@@ -33,17 +35,6 @@ function completion(message: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-/** Serves the responses in order and records the request bodies. */
-function serve(...responses: Record<string, unknown>[]): Record<string, unknown>[] {
-  const bodies: Record<string, unknown>[] = [];
-  server.use(
-    http.post(URL, async ({ request }) => {
-      bodies.push((await request.json()) as Record<string, unknown>);
-      return HttpResponse.json(responses[Math.min(bodies.length - 1, responses.length - 1)]!);
-    }),
-  );
-  return bodies;
-}
 
 const def = (name: string, kind: 'function' | 'output'): ToolDefinition => ({
   name,
