@@ -19,6 +19,7 @@ import * as undici from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, OpenAIChatModel } from '../../runtime/index.js';
 import { CassetteEscape } from './cassette.js';
+import { interceptionActive } from './interception.js';
 import { ERROR_ID_HEADER } from './surfaced-errors.js';
 import { activeCassette, withCassette, type CassetteOptions } from './with-cassette.js';
 
@@ -263,7 +264,8 @@ describe('replay-only cassettes let no request out by any in-process channel', (
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const inside = withCassette(join(dir, 'held.yaml'), { mode: 'none', env: {}, allowUnplayed: true }, () => held);
-    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && !interceptionActive(); i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(interceptionActive()).toBe(true);
     counting = true;
     const results = [
       await outcome(() => httpSend(capturedHttpRequest, `${base}/outside/http`, undefined)),

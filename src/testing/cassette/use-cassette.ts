@@ -57,6 +57,18 @@ export interface UseCassetteOptions extends CassetteOptions {
   dir?: string;
   /** File name (without `.yaml`) instead of the sanitised test name. */
   name?: string;
+  /**
+   * The running test's context (`it('x', async (ctx) => { await useCassette({ test: ctx }) })`).
+   * Needed in concurrent tests (`describe.concurrent`, `it.concurrent`), where vitest cannot
+   * tell which test is running from outside it (as for `expect`). Default: vitest's current test.
+   */
+  test?: UseCassetteTestContext;
+}
+
+/** The parts of a vitest test context `useCassette` reads (a vitest `TestContext` fits). */
+export interface UseCassetteTestContext {
+  task: { name: string; suite?: unknown; file?: { filepath: string } | undefined };
+  onTestFinished(fn: (ctx: { task: { result?: { state?: string; errors?: readonly unknown[] } | undefined } }) => unknown): void;
 }
 
 /** Makes a test name safe as a file name: runs of other characters become `-`; describe levels are joined with `__`. */
@@ -91,13 +103,36 @@ export async function useCassette(options: UseCassetteOptions = {}): Promise<Cas
   let vitest = vitestOfWorker();
   if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
   if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
-  const state = vitest.expect.getState();
-  const testPath = state.testPath;
-  const testName = state.currentTestName;
-  if (testPath === undefined || testName === undefined)
-    throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
-  const api = vitest;
-  const cassette = await startTestCassette({ testPath, testName, options, onTestFinished: (fn) => api.onTestFinished(fn) });
+  const { test, ...rest } = options;
+  let cassette: Cassette;
+  if (test !== undefined) {
+    const testPath = test.task.file?.filepath;
+    if (testPath === undefined) throw new UserError('useCassette({ test }): the test context has no file path');
+    cassette = await startTestCassette({ testPath, testName: testNameOf(test.task as VitestTask), options: rest, onTestFinished: (fn) => test.onTestFinished(fn as never) });
+  } else {
+    const state = vitest.expect.getState();
+    const testPath = state.testPath;
+    const testName = state.currentTestName;
+    if (testPath === undefined || testName === undefined || testName === '')
+      throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
+    const api = vitest;
+    cassette = await startTestCassette({
+      testPath,
+      testName,
+      options: rest,
+      onTestFinished: (fn) => {
+        try {
+          api.onTestFinished(fn);
+        } catch (e) {
+          throw new UserError(
+            'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
+              "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
+            { cause: e },
+          );
+        }
+      },
+    });
+  }
   binding.bind(cassette);
   return cassette;
 }
@@ -166,11 +201,13 @@ async function startTestCassette(args: {
     ...(dir === undefined ? {} : { root: dir }),
     ...(name === undefined ? {} : { name }),
   });
-  const cassette = await Cassette.open(path, cassetteOptions);
+  // register first: if vitest refuses the hook, no cassette is left running
+  let opened: Cassette | undefined;
   args.onTestFinished(async (ctx) => {
     const result = ctx.task.result;
     const errorMessages = (result?.errors ?? []).map((e) => String((e as { message?: unknown }).message ?? ''));
-    await cassette.stop({ failed: result?.state === 'fail', errorMessages });
+    await opened?.stop({ failed: result?.state === 'fail', errorMessages });
   });
-  return cassette;
+  opened = await Cassette.open(path, cassetteOptions);
+  return opened;
 }
