@@ -109,8 +109,11 @@ export class CassetteMismatch extends CassetteError {
   readonly request: CassetteRequest;
   /** The recorded request closest to it, `undefined` when the cassette is empty. */
   readonly nearest: { index: number; request: CassetteRequest; played: boolean } | undefined;
-  /** Unified diff of the nearest recorded body (---) against the incoming one (+++). */
-  readonly diff: string;
+  /**
+   * Unified diff of the nearest recorded body (---) against the incoming one (+++). Not named
+   * `diff`: vitest prints an error's `diff` property after its message, so the diff showed twice.
+   */
+  readonly bodyDiff: string;
   constructor(args: {
     cassettePath: string;
     request: CassetteRequest;
@@ -134,7 +137,7 @@ export class CassetteMismatch extends CassetteError {
     super(args.cassettePath, lines.join('\n'));
     this.request = args.request;
     this.nearest = args.nearest;
-    this.diff = args.diff;
+    this.bodyDiff = args.diff;
   }
 }
 
