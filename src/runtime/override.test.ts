@@ -7,6 +7,8 @@ import {
   ModelRequestsDisallowed,
   allowModelRequests,
   checkAllowModelRequests,
+  interceptedErrorFor,
+  registerModelRequestInterception,
   setAllowModelRequests,
   tool,
   withAllowModelRequests,
@@ -177,6 +179,36 @@ describe('request guard', () => {
       else process.env['REHEARSE_ALLOW_MODEL_REQUESTS'] = before;
       setAllowModelRequests(false);
     }
+  });
+
+  it('asks registered interception layers: a replayed request is allowed, a recorded one names its recorder', () => {
+    let kind: 'replay' | 'record' | undefined;
+    const seen: (string | undefined)[] = [];
+    const unregister = registerModelRequestInterception({
+      serving: ({ url }) => {
+        seen.push(url);
+        return kind === undefined ? undefined : { kind, by: 'layer X' };
+      },
+      errorFor: (e) => (e instanceof Error && e.message === 'mine' ? new Error('unwrapped') : undefined),
+    });
+    try {
+      kind = 'replay';
+      expect(() => checkAllowModelRequests('m', { url: 'http://h/v1' })).not.toThrow();
+      kind = 'record';
+      expect(() => checkAllowModelRequests('m', { url: 'http://h/v1' })).toThrow(/while layer X records it, and recording sends real requests/);
+      kind = undefined;
+      expect(() => checkAllowModelRequests('m')).toThrow(/Use TestModel, FunctionModel or a cassette/);
+      expect(seen).toEqual(['http://h/v1', 'http://h/v1', undefined]);
+      expect(interceptedErrorFor(new Error('other'))).toBeUndefined();
+      expect(interceptedErrorFor(new Error('mine'))?.message).toBe('unwrapped');
+      // allowed requests never ask
+      withAllowModelRequests(true, () => checkAllowModelRequests('m'));
+      expect(seen).toHaveLength(3);
+    } finally {
+      unregister();
+    }
+    kind = 'replay';
+    expect(() => checkAllowModelRequests('m')).toThrow(ModelRequestsDisallowed);
   });
 
   it('leaves FunctionModel exempt', async () => {

@@ -34,6 +34,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CassetteError } from './cassette.js';
 import { routedCassette, type EscapeInfo, type RoutedCassette } from './routing.js';
+import { sharedInstall, type SharedInstall } from './ref-count.js';
 import { syntheticErrorResponse } from './surfaced-errors.js';
 
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -100,9 +101,6 @@ function replayOnlyCassette(): RoutedCassette | undefined {
 }
 
 // ---- global dispatcher (every mode) ----
-
-let dispatcherRefs = 0;
-let dispatcherRestore: (() => void) | undefined;
 
 /** Makes sure undici's global dispatcher exists (touching `Response` loads Node's bundled undici), so the guard has something to wrap. */
 function ensureDispatcherLoaded(): void {
@@ -291,8 +289,8 @@ function installReplayOnlyGuards(http2: typeof import('node:http2')): () => void
   };
 }
 
-let replayOnlyRefs = 0;
-let replayOnlyRestore: (() => void) | undefined;
+const dispatcherGuard = sharedInstall(installDispatcherGuard);
+let replayOnlyGuards: SharedInstall | undefined;
 
 /**
  * Installs the guards for one more cassette that blocks escapes; `replayOnly` adds the
@@ -301,29 +299,13 @@ let replayOnlyRestore: (() => void) | undefined;
  */
 export async function acquireEscapeGuards(options: { replayOnly: boolean }): Promise<() => void> {
   ensureDispatcherLoaded();
-  const http2 = options.replayOnly ? await import('node:http2') : undefined;
-  dispatcherRefs += 1;
-  if (dispatcherRefs === 1) dispatcherRestore = installDispatcherGuard();
-  if (options.replayOnly) {
-    replayOnlyRefs += 1;
-    if (replayOnlyRefs === 1 && http2 !== undefined) replayOnlyRestore = installReplayOnlyGuards(http2);
+  if (options.replayOnly && replayOnlyGuards === undefined) {
+    const http2 = await import('node:http2');
+    replayOnlyGuards ??= sharedInstall(() => installReplayOnlyGuards(http2));
   }
-  let released = false;
+  const releases = [dispatcherGuard.acquire(), ...(options.replayOnly && replayOnlyGuards !== undefined ? [replayOnlyGuards.acquire()] : [])];
   return () => {
-    if (released) return;
-    released = true;
-    if (options.replayOnly) {
-      replayOnlyRefs -= 1;
-      if (replayOnlyRefs === 0) {
-        replayOnlyRestore?.();
-        replayOnlyRestore = undefined;
-      }
-    }
-    dispatcherRefs -= 1;
-    if (dispatcherRefs === 0) {
-      dispatcherRestore?.();
-      dispatcherRestore = undefined;
-    }
+    for (const r of releases.reverse()) r();
   };
 }
 

@@ -8,6 +8,7 @@
 import type { BatchInterceptor, RequestController } from '@mswjs/interceptors';
 import type { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import type { FetchInterceptor } from '@mswjs/interceptors/fetch';
+import { sharedInstall, type SharedInstall } from './ref-count.js';
 import { routedCassette, type RoutedCassette } from './routing.js';
 
 /** A cassette as the interception layer calls it. */
@@ -27,9 +28,10 @@ type ResponseListener = (args: { response: Response; requestId: string; isMocked
 let interceptor: Interceptors | undefined;
 let loading: Promise<Interceptors> | undefined;
 let refs = 0;
-let recorders = 0;
 /** Requests passed on by a recording cassette, awaiting their response. */
 const awaitingResponse = new Map<string, InterceptingCassette>();
+/** The response listener, on while a recording cassette is active. */
+let responses: SharedInstall | undefined;
 
 async function load(): Promise<Interceptors> {
   const [{ BatchInterceptor }, { ClientRequestInterceptor }, { FetchInterceptor }] = await Promise.all([
@@ -79,24 +81,23 @@ export async function acquireInterception(options: { records: boolean }): Promis
     batch.apply();
     interceptor = batch;
   }
-  if (options.records) {
-    recorders += 1;
-    if (recorders === 1) batch.on('response', onResponse);
-  }
+  responses ??= sharedInstall(() => {
+    batch.on('response', onResponse);
+    return () => void batch.off('response', onResponse);
+  });
+  const stopListening = options.records ? responses.acquire() : undefined;
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    if (options.records) {
-      recorders -= 1;
-      if (recorders === 0) batch.off('response', onResponse);
-    }
+    stopListening?.();
     refs -= 1;
     if (refs === 0) {
       batch.dispose();
       interceptor = undefined;
       // a disposed interceptor cannot be applied again: the next cassette builds a new one
       loading = undefined;
+      responses = undefined;
       awaitingResponse.clear();
     }
   };
