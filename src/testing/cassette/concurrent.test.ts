@@ -16,7 +16,7 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-serv
 import { readCassette } from './format.js';
 import { interceptionActive } from './interception.js';
 import { useCassette, useCassettePerTest } from './use-cassette.js';
-import { activeCassette, withCassette } from './with-cassette.js';
+import { Cassette, activeCassette, withCassette } from './with-cassette.js';
 
 const noEnv = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,6 +154,24 @@ describe('nested cassettes', () => {
     expect(await contentsOf(outer)).toEqual(['outer 1', 'outer 2']);
     expect(await contentsOf(inner)).toEqual(['inner']);
     expect(activeCassette()).toBeUndefined();
+  });
+});
+
+describe('Cassette.start() without a callback', () => {
+  it('binds to the rest of the calling async function; once stopped, its context falls back to the outer cassette', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-start-'));
+    const outer = join(dir, 'outer.yaml');
+    const inner = join(dir, 'inner.yaml');
+    await withCassette(outer, { env: noEnv }, async () => {
+      const started = await Cassette.start(inner, { env: noEnv });
+      expect(activeCassette()).toBe(started);
+      await ask('inner');
+      await started.stop();
+      expect(activeCassette()?.path).toBe(outer);
+      await ask('outer');
+    });
+    expect(await contentsOf(inner)).toEqual(['inner']);
+    expect(await contentsOf(outer)).toEqual(['outer']);
   });
 });
 
