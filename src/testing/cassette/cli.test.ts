@@ -63,9 +63,9 @@ describe('rehearse cassette redact-check', () => {
     await writeFile(join(dir, 'notes.yml'), `not: [a cassette\ntoken: ${secret}\n`);
     const r = await run(['cassette', 'redact-check', dir]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('leak.yaml: interactions[0].request.headers.authorization[0]');
-    expect(r.out).toContain('leak.yaml: interactions[0].request.body.key: sk-pro… (38 chars)');
-    expect(r.out).toContain('notes.yml: line 2');
+    expect(r.out).toContain('leak.yaml:6: interactions[0].request.headers.authorization[0]');
+    expect(r.out).toContain("leak.yaml:7: interactions[0].request.body.key: sk-pro… (38 chars) (secret name 'key')");
+    expect(r.out).toContain('notes.yml:2: line 2: sk-pro… (38 chars) (sk- key)');
     expect(r.out).toContain('redact-check: secrets found in 2 of 3 file(s)');
     expect(r.out).not.toContain(secret);
   });

@@ -30,6 +30,8 @@ describe('cassette public API', () => {
         'runCassetteCli',
         'sanitizeTestName',
         'scanInteractions',
+        'registerSecrets',
+        'SECRET_NAME_WORDS',
         'serializeCassette',
         'useCassette',
         'useCassettePerTest',

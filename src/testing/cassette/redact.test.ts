@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Interaction } from './cassette.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server.js';
 import { serializeCassette } from './format.js';
-import { REDACTED, redactInteraction, redactUrl, scanInteractions, secretPatterns } from './redact.js';
+import { REDACTED, SecretDetector, redactInteraction, scanInteractions } from './redact.js';
 import { withCassette } from './with-cassette.js';
 
 const CONFIGURED = /tok_[a-z0-9]{16}/;
@@ -82,12 +82,15 @@ describe('redaction', () => {
     const base = interaction({ header: 'x', query: 'y', headerName: 'x-a', queryName: 'q', jsonBody: { a: 1 } });
     const hooked = redactInteraction(base, { redact: (i) => ({ ...i, request: { ...i.request, uri: 'https://api.example.com/v1/x?auth=sk-test-abcdefghijklmnopqrstuvwxyz' } }) });
     const findings = scanInteractions([hooked]);
-    expect(findings).toEqual([{ location: 'interactions[0].request.uri', preview: 'sk-tes… (34 chars)', rule: 'sk- key' }]);
+    expect(findings).toEqual([
+      { location: 'interactions[0].request.uri[auth]', preview: 'sk-tes… (34 chars)', rule: "secret name 'auth'" },
+      { location: 'interactions[0].request.uri', preview: 'sk-tes… (34 chars)', rule: 'sk- key' },
+    ]);
   });
 
   it('keeps a URL without secrets byte for byte', () => {
     const u = 'https://api.openai.com/v1/chat/completions?a=1%202&b=c+d';
-    expect(redactUrl(u, secretPatterns())).toBe(u);
+    expect(new SecretDetector().redactRequest({ method: 'GET', uri: u, headers: {}, body: { kind: 'none' } }).uri).toBe(u);
   });
 
   describe('end to end through withCassette', () => {

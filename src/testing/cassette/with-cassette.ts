@@ -12,7 +12,6 @@ import {
   CassetteEscape,
   CassetteMismatch,
   CassetteRecordingInCI,
-  CassetteSecretError,
   CassetteUnplayed,
   type CassetteData,
   type CassetteRequest,
@@ -21,10 +20,10 @@ import {
   type RecordMode,
 } from './cassette.js';
 import { ensureDispatcherLoaded, installEscapeGuard, installSocketGuard, type EscapeGuard, type SocketGuard } from './escape-guard.js';
-import { CASSETTE_FORMAT, readCassette, rehearseVersion, serializeCassette, writeFileAtomic } from './format.js';
+import { CASSETTE_FORMAT, readCassette, rehearseVersion, writeCassette } from './format.js';
 import { recordToResponse, requestToRecord, responseToRecord } from './interceptor.js';
 import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, RequestMatcher, bodyDiff, nearestRequest, type MatchOptions } from './match.js';
-import { redactInteraction, requestRedactor, scanInteractions, type RedactOptions } from './redact.js';
+import { SecretDetector, type RedactOptions } from './redact.js';
 import type { Pacing } from './sse.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
@@ -135,7 +134,8 @@ export class Cassette {
     this.foreign = data !== undefined && data.metadata === undefined;
     this.recordedRequests = this.recorded.map((r) => r.request);
     this.matcher = new RequestMatcher(this.recordedRequests, options.matchOn ?? (this.foreign ? FOREIGN_MATCH_ON : DEFAULT_MATCH_ON), options);
-    this.redactRequest = requestRedactor(options);
+    const detector = new SecretDetector(options, options.env);
+    this.redactRequest = (r) => detector.redactRequest(r);
   }
 
   /** Whether misses are recorded (passed to the server) rather than failing. */
@@ -299,16 +299,15 @@ export class Cassette {
   }
 
   private async write(fresh: Interaction[]): Promise<void> {
-    const redacted = fresh.map((it) => redactInteraction(it, this.options));
-    const interactions = [...this.recorded, ...redacted];
-    const findings = scanInteractions(interactions, this.options);
-    if (findings.length > 0) throw new CassetteSecretError({ cassettePath: this.path, findings });
+    // the environment is read again: secrets set since the cassette started count too
+    const detector = new SecretDetector(this.options, this.options.env);
+    const interactions = [
+      ...this.recorded.map((it) => detector.redactBuiltin(it)),
+      ...fresh.map((it) => detector.redactInteraction(it)),
+    ];
     const hosts = [...new Set(interactions.map((it) => new URL(it.request.uri).host))].sort();
-    const text = serializeCassette({
-      interactions,
-      metadata: { format: CASSETTE_FORMAT, version: rehearseVersion(), recordedAt: (this.options.now ?? (() => new Date()))().toISOString(), hosts },
-    });
-    await writeFileAtomic(this.path, text);
+    const metadata = { format: CASSETTE_FORMAT, version: rehearseVersion(), recordedAt: (this.options.now ?? (() => new Date()))().toISOString(), hosts };
+    await writeCassette(this.path, { interactions, metadata }, detector);
   }
 }
 
