@@ -3,7 +3,7 @@
  * which recorded request is nearest and how its body differs.
  */
 import { createTwoFilesPatch, diffLines } from 'diff';
-import type { CassetteBody, CassetteRequest, MatchOn } from './cassette.js';
+import type { CassetteBody, CassetteRequest, HeaderMap, MatchOn } from './cassette.js';
 import { serializeSse } from './sse.js';
 
 /** Default match parts for rehearse cassettes: method, the whole URL, and the body as JSON. */
@@ -122,9 +122,19 @@ interface MatchKey {
   body: string | undefined;
 }
 
-/** JSON with sorted keys and no indentation: the body key compared by the matcher. */
-function bodyKey(body: CassetteBody): string {
-  return body.kind === 'json' ? `json:${stableStringify(body.value)}` : body.kind === 'text' ? textKey(body.text) : `raw:${canonicalBody(body)}`;
+/**
+ * The body key compared by the matcher: JSON with sorted keys and no indentation; a multipart
+ * body with its random boundary replaced by a fixed one (clients draw a new boundary for
+ * every request).
+ */
+function bodyKey(body: CassetteBody, headers: HeaderMap): string {
+  if (body.kind === 'json') return `json:${stableStringify(body.value)}`;
+  const boundary = /multipart\/[^;]*;.*\bboundary="?([^";]+)"?/i.exec((headers['content-type'] ?? []).join(', '))?.[1];
+  if (boundary !== undefined && (body.kind === 'text' || body.kind === 'base64')) {
+    const text = body.kind === 'text' ? body.text : Buffer.from(body.data, 'base64').toString('latin1');
+    return `multipart:${text.split(boundary).join('BOUNDARY')}`;
+  }
+  return body.kind === 'text' ? textKey(body.text) : `raw:${canonicalBody(body)}`;
 }
 
 function textKey(text: string): string {
@@ -161,7 +171,7 @@ export class RequestMatcher {
       origin: `${u.protocol}//${u.host}`,
       path: u.pathname,
       query: on.includes('query') ? sortedQuery(u) : undefined,
-      body: on.includes('body') ? bodyKey(r.body) : undefined,
+      body: on.includes('body') ? bodyKey(r.body, r.headers) : undefined,
     };
   }
 
