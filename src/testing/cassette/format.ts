@@ -11,12 +11,16 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LineCounter, isNode, parseDocument, stringify, visit, type Document } from 'yaml';
+import { CORE_SCHEMA, binaryTag, load as loadYaml } from 'js-yaml';
 import type { z } from 'zod';
 import { CassetteFormatError, CassetteSecretError, type CassetteData } from './cassette.js';
 import type { SecretDetector } from './redact.js';
 import { CASSETTE_FORMAT, CassetteFile, fromFile, toFile } from './schema.js';
 
 export { CASSETTE_FORMAT } from './schema.js';
+
+/** YAML 1.2 core schema plus `!!binary` (VCR.py writes byte bodies with it). */
+const YAML_SCHEMA = CORE_SCHEMA.withTags(binaryTag);
 
 /** Most YAML aliases a cassette may expand (rehearse writes none; VCR.py a few): more is an alias bomb. */
 export const MAX_YAML_ALIASES = 1000;
@@ -92,7 +96,28 @@ function formatError(cassettePath: string, issue: z.core.$ZodIssue, lineOf: (pat
   return new CassetteFormatError({ cassettePath, field: fieldPath(path) || '(top level)', message, ...(line === undefined ? {} : { line }) });
 }
 
+/**
+ * YAML: js-yaml builds plain values straight from the text (several times faster than the
+ * `yaml` package's document model). A file with aliases (rehearse writes none), and any
+ * problem, from the parser or the schema, goes to the `yaml` package's document instead,
+ * which counts alias expansions and knows each node's line.
+ */
 function parseYaml(text: string, cassettePath: string): CassetteData {
+  let raw: unknown;
+  try {
+    raw = loadYaml(text, { schema: YAML_SCHEMA, maxAliases: 0, maxDepth: 10_000 });
+  } catch {
+    return parseYamlDocument(text, cassettePath);
+  }
+  try {
+    return validate(raw, cassettePath, () => undefined);
+  } catch (e) {
+    if (e instanceof CassetteFormatError) return parseYamlDocument(text, cassettePath);
+    throw e;
+  }
+}
+
+function parseYamlDocument(text: string, cassettePath: string): CassetteData {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
