@@ -32,6 +32,8 @@ describe('cassette public API', () => {
         'scanInteractions',
         'registerSecrets',
         'SECRET_NAME_WORDS',
+        'CassetteExpired',
+        'parseMaxAge',
         'serializeCassette',
         'useCassette',
         'useCassettePerTest',

@@ -22,6 +22,8 @@ export {
 } from './cassette.js';
 export { CASSETTE_FORMAT, parseCassette, readCassette, serializeCassette } from './format.js';
 export { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON } from './match.js';
+export { CassetteExpired, parseMaxAge } from './expiry.js';
+export type { ExpiryOptions, OnExpiry } from './expiry.js';
 export type { MatchOptions } from './match.js';
 export { DEFAULT_DROP_HEADERS, DEFAULT_SECRET_PATTERNS, REDACTED, redactInteraction, registerSecrets, scanInteractions } from './redact.js';
 export type { RedactOptions, SecretPattern, SecretRegistration } from './redact.js';

@@ -19,6 +19,7 @@ import {
   type Interaction,
   type RecordMode,
 } from './cassette.js';
+import { applyExpiry, type ExpiryOptions } from './expiry.js';
 import { ensureDispatcherLoaded, installEscapeGuard, installSocketGuard, type EscapeGuard, type SocketGuard } from './escape-guard.js';
 import { CASSETTE_FORMAT, readCassette, rehearseVersion, writeCassette } from './format.js';
 import { recordToResponse, requestToRecord, responseToRecord } from './interceptor.js';
@@ -27,7 +28,7 @@ import { SecretDetector, type RedactOptions } from './redact.js';
 import type { Pacing } from './sse.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
-export interface CassetteOptions extends MatchOptions, RedactOptions {
+export interface CassetteOptions extends MatchOptions, RedactOptions, ExpiryOptions {
   /**
    * Record mode. Default `once`, or `none` when `CI` is set. The `REHEARSE_RECORD_MODE`
    * environment variable overrides this option.
@@ -60,7 +61,7 @@ export interface CassetteOptions extends MatchOptions, RedactOptions {
   blockEscapes?: boolean;
   /** Environment read for `CI` and `REHEARSE_RECORD_MODE`. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Clock for the `recordedAt` metadata. Default `() => new Date()`. */
+  /** Clock for the `recordedAt` metadata and for expiry (`maxAge`). Default `() => new Date()`. */
   now?: () => Date;
 }
 
@@ -156,9 +157,13 @@ export class Cassette {
   static async start(path: string, options: CassetteOptions = {}): Promise<Cassette> {
     if (active !== undefined) throw new UserError(`Cassette ${active.path} is still active; cassettes cannot be nested or run concurrently (starting ${path}).`);
     const env = options.env ?? process.env;
-    const mode = resolveRecordMode(options.mode, env);
-    const data = mode === 'all' ? (existsSync(path) ? { interactions: [], metadata: undefined } : undefined) : await readCassette(path);
-    const c = new Cassette(path, options, mode, data);
+    const loaded = await (async () => {
+      const mode = resolveRecordMode(options.mode, env);
+      const data = mode === 'all' ? (existsSync(path) ? { interactions: [], metadata: undefined } : undefined) : await readCassette(path);
+      return applyExpiry({ path, data, mode, options, now: (options.now ?? (() => new Date()))() });
+    })();
+    const mode = loaded.mode;
+    const c = new Cassette(path, options, mode, loaded.data);
     if (isCI(env) && c.records) {
       const reason = mode === 'once' ? 'the file does not exist' : `mode ${mode} records`;
       throw new CassetteRecordingInCI({ cassettePath: path, mode, reason });
@@ -334,7 +339,7 @@ function mismatchResponse(err: CassetteMismatch): Response {
  * before interception, e.g. by an ESM named import). In recording modes an escaped
  * `node:http` request is not caught and goes to the network unrecorded.
  * @throws CassetteMismatch, CassetteEscape, CassetteUnplayed, CassetteSecretError,
- *   CassetteRecordingInCI, CassetteFormatError, or what `fn` throws.
+ *   CassetteRecordingInCI, CassetteFormatError, CassetteExpired, or what `fn` throws.
  */
 export async function withCassette<T>(path: string, options: CassetteOptions, fn: () => T | Promise<T>): Promise<T>;
 export async function withCassette<T>(path: string, fn: () => T | Promise<T>): Promise<T>;
