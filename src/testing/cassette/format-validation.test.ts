@@ -133,6 +133,26 @@ describe('cassette files are validated on load: file, line and field named', () 
     expect(errorOf('{"interactions": [\n  {"request": \n', 'c.json').message).toContain('invalid JSON');
   });
 
+  it('a .json cassette path records JSON and replays it; JSON bodies over 64 KiB are stored as one string', async () => {
+    const { startFakeOpenAIServer } = await import('./fake-openai-server.js');
+    const big = { data: Array.from({ length: 3000 }, (_, i) => ({ index: i, embedding: [i / 7, i / 11, i / 13] })) };
+    const server = await startFakeOpenAIServer({ respond: (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(big)) });
+    try {
+      const path = join(dir, 'e2e.json');
+      const call = (): Promise<unknown> => fetch(`${server.baseURL}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":"x"}' }).then((r) => r.json());
+      expect(await withCassette(path, { env: {} }, call)).toEqual(big);
+      const text = await readFile(path, 'utf8');
+      const file = JSON.parse(text) as { interactions: { request: { parsed_body: unknown }; response: { body: { string: string } } }[]; version: number };
+      expect(file.version).toBe(1);
+      expect(file.interactions[0]?.request.parsed_body).toEqual({ input: 'x' });
+      expect(JSON.parse(file.interactions[0]?.response.body.string ?? '')).toEqual(big);
+      await server.close();
+      expect(await withCassette(path, { env: {}, mode: 'none' }, call)).toEqual(big);
+    } finally {
+      await server.close().catch(() => undefined);
+    }
+  });
+
   it('every cassette in fixtures/ (rehearse and VCR.py) still loads', async () => {
     const root = join(process.cwd(), 'fixtures', 'cassettes');
     const files = (await readdir(root, { recursive: true })).filter((f) => /\.ya?ml$/.test(f));

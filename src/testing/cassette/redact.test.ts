@@ -243,6 +243,20 @@ describe('the three layers', () => {
     expect(out.response.headers).toEqual({ location: [`https://app.example.com/cb?code=1&access_token=${REDACTED}`], 'www-authenticate': [REDACTED], 'x-upload-token': [REDACTED] });
   });
 
+  it('registerSecrets adds names and patterns for every cassette until removed; URL passwords are a format', async () => {
+    const { registerSecrets } = await import('./redact.js');
+    const it0 = req({ uri: `https://bob:${secret}@db.example.com/x`, headers: { 'x-tenant': ['acme-1'], 'x-internal-trace': ['t1'], 'x-note': ['acme_0123456789abcdef0123456789abcdef'] } });
+    const unregister = registerSecrets({ names: ['x-tenant', /^x-internal-/], patterns: [/acme_[a-z0-9]{32}/] });
+    try {
+      const out = redactInteraction(it0, { secretEnv: false });
+      expect(out.request.headers).toEqual({ 'x-tenant': [REDACTED], 'x-internal-trace': [REDACTED], 'x-note': [REDACTED] });
+      expect(out.request.uri).toBe(`https://bob:${REDACTED}@db.example.com/x`);
+    } finally {
+      unregister();
+    }
+    expect(redactInteraction(it0, { secretEnv: false }).request.headers['x-tenant']).toEqual(['acme-1']);
+  });
+
   it('user names and patterns add to the built-in ones', () => {
     const out = redactInteraction(req({ headers: { 'x-tenant': ['acme-123'], 'x-other': ['id tok_abcdefghij0123456789 end'] } }), { secretEnv: false, secretNames: ['x-tenant'], secretPatterns: [/tok_[a-z0-9]{20}/] });
     expect(out.request.headers).toEqual({ 'x-tenant': [REDACTED], 'x-other': [`id ${REDACTED} end`] });
