@@ -219,8 +219,9 @@ describe('the three layers', () => {
         expect(text).not.toContain(encodeURIComponent(s));
         for (let k = 0; k < 3; k++) expect(text).not.toContain(Buffer.from(s).subarray(k, k + 9).toString('base64'));
       }
-      // short values are not secrets; secretEnv: false ignores the environment
-      expect(new SecretDetector({}, { SHORT_TOKEN: 'abc' }).values.knownCount).toBe(new SecretDetector().values.knownCount);
+      // short values, plain words, booleans and paths are not secrets; secretEnv: false ignores the environment
+      const notSecrets = { SHORT_TOKEN: 'abc', DEPLOY_KEY: 'production', SSL_KEY_FILE: '/etc/ssl/private/key.pem', FEATURE_TOKEN: 'false' };
+      expect(new SecretDetector({}, notSecrets).values.knownCount).toBe(new SecretDetector().values.knownCount);
       expect(new SecretDetector({ secretEnv: false }, { MY_SERVICE_API_KEY: envSecret }).redactRequest(it0.request).uri).toContain(encodeURIComponent(envSecret));
     } finally {
       unregister();

@@ -79,14 +79,23 @@ export function registeredSecrets(): SecretRegistration[] {
   return [...registry];
 }
 
-/** Values of the secret-looking variables of each environment (unique, at least {@link MIN_SECRET_LENGTH} long). */
+/**
+ * Values of secret-looking variables that are not secrets: a single word under 16 letters
+ * (`production`, `localhost`), a boolean, a file path (`SSL_KEY_FILE=/etc/ssl/key.pem`).
+ */
+const NOT_SECRET_VALUE = /^([A-Za-z]{1,15}|true|false|(\.{0,2}\/|~\/|[A-Za-z]:\\)\S*)$/;
+
+/**
+ * Values of the secret-looking variables of each environment: unique, at least
+ * {@link MIN_SECRET_LENGTH} characters, not a plain word, boolean or file path.
+ */
 export function envSecrets(envs: readonly (Readonly<Record<string, string | undefined>> | undefined)[]): string[] {
   const out = new Set<string>();
   for (const env of envs) {
     if (env === undefined) continue;
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined || value.trim().length < MIN_SECRET_LENGTH) continue;
-      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name)) out.add(value.trim());
+      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name) && !NOT_SECRET_VALUE.test(value.trim())) out.add(value.trim());
     }
   }
   return [...out];
