@@ -105,7 +105,7 @@ function formatError(cassettePath: string, issue: z.core.$ZodIssue, lineOf: (pat
 function parseYaml(text: string, cassettePath: string): CassetteData {
   let raw: unknown;
   try {
-    raw = loadYaml(text, { schema: YAML_SCHEMA, maxAliases: 0, maxDepth: 10_000 });
+    raw = loadYaml(text, { schema: YAML_SCHEMA, maxAliases: 0, maxDepth: 1000 });
   } catch {
     return parseYamlDocument(text, cassettePath);
   }
@@ -146,16 +146,20 @@ function parseYamlDocument(text: string, cassettePath: string): CassetteData {
   try {
     raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
+    const bomb = e instanceof Error && /alias/i.test(e.message);
     let line: number | undefined;
-    visit(doc, {
-      Alias(_, node) {
-        if (node.range) line = lc.linePos(node.range[0]).line;
-        return visit.BREAK;
-      },
-    });
+    if (bomb)
+      visit(doc, {
+        Alias(_, node) {
+          if (node.range) line = lc.linePos(node.range[0]).line;
+          return visit.BREAK;
+        },
+      });
     throw new CassetteFormatError({
       cassettePath,
-      message: `too many YAML alias expansions (more than ${MAX_YAML_ALIASES}): an alias bomb, or not a cassette`,
+      message: bomb
+        ? `too many YAML alias expansions (more than ${MAX_YAML_ALIASES}): an alias bomb, or not a cassette`
+        : `cannot read the YAML values: ${e instanceof Error ? e.message : String(e)}`,
       ...(line === undefined ? {} : { line }),
       cause: e,
     });
