@@ -170,6 +170,9 @@ describe('the three layers', () => {
     const multipart = `--b1\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n--b1\r\nContent-Disposition: form-data; name="api_key"\r\n\r\n${secret}\r\n--b1--\r\n`;
     const mp = redactInteraction(req({ headers: { 'content-type': ['multipart/form-data; boundary=b1'] }, body: { kind: 'text', text: multipart } }), { secretEnv: false });
     expect(mp.request.body).toEqual({ kind: 'text', text: multipart.replace(secret, REDACTED) });
+    // a big JSON body is kept as text: its keys are still names
+    const bigText = redactInteraction(req({ body: { kind: 'text', text: JSON.stringify({ data: [{ token: secret }] }) } }), { secretEnv: false });
+    expect(bigText.request.body).toEqual({ kind: 'text', text: JSON.stringify({ data: [{ token: REDACTED }] }) });
     const args = redactInteraction(req({ body: { kind: 'json', value: { arguments: JSON.stringify({ city: 'Paris', password: secret }) } } }), { secretEnv: false });
     expect(args.request.body).toEqual({ kind: 'json', value: { arguments: JSON.stringify({ city: 'Paris', password: REDACTED }) } });
   });

@@ -336,8 +336,9 @@ class Pass {
       .join(sep);
   }
 
-  /** Text of a body: multipart fields and URL-encoded forms by name, then layers 2 and 3. */
+  /** Text of a body: JSON (kept as text when big), multipart fields and URL-encoded forms by name, then layers 2 and 3. */
   private bodyText(text: string, contentType: string): string {
+    if (/^\s*[[{]/.test(text)) return this.jsonString(text);
     const boundary = /multipart\/[^;]*;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];
     let out = text;
     if (boundary !== undefined) out = this.multipart(out, boundary);
