@@ -8,6 +8,7 @@
 import type * as otelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { loadModuleSync } from './load-module.js';
+import { VERSION } from './version.js';
 import type { ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart, RetryPromptPart } from './messages.js';
 import { retryPromptText, toolCallArgsAsJson, toolReturnContentString } from './messages.js';
 import type { Model, ModelRequestParameters } from './model.js';
@@ -25,7 +26,7 @@ function otel(): typeof otelApi {
 }
 
 const TRACER_NAME = 'rehearse';
-const TRACER_VERSION = '0.1.0';
+const TRACER_VERSION = VERSION;
 
 /** Options of `InstrumentationSettings`. */
 export interface InstrumentationOptions {

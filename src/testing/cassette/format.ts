@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LineCounter, parseDocument, stringify, isNode } from 'yaml';
 import {
@@ -18,22 +17,15 @@ import {
   type Interaction,
   type SseEvent,
 } from './cassette.js';
+import { VERSION } from '../../runtime/index.js';
 import { parseSse } from './sse.js';
 
 /** Current rehearse cassette format number, written as `rehearse.format`. */
 export const CASSETTE_FORMAT = 1;
 
-let cachedVersion: string | undefined;
-/** The rehearse package version, read from package.json (`'0.0.0'` when not found). */
+/** The rehearse package version (`VERSION`). */
 export function rehearseVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    cachedVersion = '0.0.0';
-  }
-  return cachedVersion;
+  return VERSION;
 }
 
 class ShapeError extends Error {
