@@ -28,10 +28,11 @@ interface VitestApi {
   beforeEach(fn: (ctx: VitestTestContext) => unknown): void;
 }
 
-// Inside a vitest worker, vitest is already loaded: take it now, so `useCassettePerTest` can
-// register hooks synchronously while a describe body is being collected. Elsewhere, nothing.
-const vitestInWorker: VitestApi | undefined =
-  '__vitest_worker__' in globalThis ? ((await import('vitest')) as unknown as VitestApi) : undefined;
+// Inside a vitest worker, vitest is already loaded and publishes its module as
+// `globalThis.__vitest_index__` (what `import.meta.vitest` reads): take it synchronously, so
+// `useCassettePerTest` can register hooks while a describe body is being collected, with no
+// top-level await (which `require()` cannot load). Elsewhere, nothing.
+const vitestInWorker = (): VitestApi | undefined => (globalThis as { __vitest_index__?: VitestApi }).__vitest_index__;
 
 /** Options of {@link useCassette} (and, without `name`, of {@link useCassettePerTest}). */
 export interface UseCassetteOptions extends CassetteOptions {
@@ -98,9 +99,10 @@ export async function useCassette(options: UseCassetteOptions = {}): Promise<Cas
  * @throws UserError when not called while vitest collects a test file.
  */
 export function useCassettePerTest(options: Omit<UseCassetteOptions, 'name'> = {}): void {
-  if (vitestInWorker === undefined)
+  const vitest = vitestInWorker();
+  if (vitest === undefined)
     throw new UserError('useCassettePerTest() must be called in a vitest test file, inside describe() or at its top level.');
-  vitestInWorker.beforeEach(async (ctx) => {
+  vitest.beforeEach(async (ctx) => {
     const testPath = ctx.task.file?.filepath;
     if (testPath === undefined) throw new UserError('useCassettePerTest(): the running test has no file path');
     await startTestCassette({ testPath, testName: testNameOf(ctx.task), options, onTestFinished: (fn) => ctx.onTestFinished(fn) });
