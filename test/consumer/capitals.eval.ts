@@ -1,21 +1,23 @@
-// `rehearse eval` on a TypeScript suite, offline (a FunctionModel through agentTask).
+// evals/capitals.eval.ts — runs offline: a FunctionModel stands in for the real model
 import { Agent } from 'rehearse';
 import { FunctionModel } from 'rehearse/testing';
 import { Case, Dataset, EqualsExpected, agentTask, defineEval } from 'rehearse/evals';
 
-const capitals: Record<string, string> = { France: 'Paris', Japan: 'Tokyo' };
-const agent = new Agent({
-  model: new FunctionModel((messages) => {
-    const last = messages.at(-1);
-    const prompt = last?.kind === 'request' ? last.parts.find((p) => p.partKind === 'user-prompt') : undefined;
-    return { parts: [{ partKind: 'text', content: capitals[String(prompt?.content)] ?? '?' }] };
-  }),
+const CAPITALS: Record<string, string> = { France: 'Paris', Japan: 'Tokyo' };
+const fakeModel = new FunctionModel((messages) => {
+  const last = messages.at(-1);
+  const prompt = last?.kind === 'request' ? last.parts.find((p) => p.partKind === 'user-prompt') : undefined;
+  return [{ partKind: 'text', content: CAPITALS[String(prompt?.content)] ?? 'no idea' }];
 });
+const agent = new Agent({ model: fakeModel, instructions: 'Answer with the city name only.' });
 
-export const capitalsSuite = defineEval({
+export const capitals = defineEval({
   dataset: new Dataset<string, string>({
     name: 'capitals',
-    cases: [new Case({ name: 'france', inputs: 'France', expectedOutput: 'Paris' }), new Case({ name: 'japan', inputs: 'Japan', expectedOutput: 'Tokyo' })],
+    cases: [
+      new Case({ name: 'france', inputs: 'France', expectedOutput: 'Paris' }),
+      new Case({ name: 'japan', inputs: 'Japan', expectedOutput: 'Tokyo' }),
+    ],
     evaluators: [new EqualsExpected()],
   }),
   task: agentTask(agent, { prompt: (country: string) => country }),

@@ -1,11 +1,11 @@
-// A consumer's node:test test in plain JavaScript (CommonJS).
+// weather.test.cjs — node:test in a CommonJS project
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { Agent } = require('rehearse');
 const { TestModel } = require('rehearse/testing');
-const { Dataset, Case, EqualsExpected } = require('rehearse/evals');
+const { Case, Dataset, EqualsExpected } = require('rehearse/evals');
 
-test('an agent with TestModel answers offline', async () => {
+test('answers offline with TestModel', async () => {
   const result = await new Agent({ model: new TestModel({ customOutputText: 'ok' }) }).run('hi');
   assert.equal(result.output, 'ok');
 });

@@ -1,11 +1,12 @@
-// A consumer's node:test test in plain JavaScript (ESM).
+// weather.test.mjs — the same kind of test with node:test, in plain JavaScript
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Agent } from 'rehearse';
 import { TestModel } from 'rehearse/testing';
 
-test('an agent with TestModel answers offline', async () => {
-  const result = await new Agent({ model: new TestModel({ customOutputText: 'ok' }) }).run('hi');
-  assert.equal(result.output, 'ok');
+test('answers offline with TestModel', async () => {
+  const agent = new Agent({ model: new TestModel({ customOutputText: 'It is sunny.' }) });
+  const result = await agent.run('Weather in Paris?');
+  assert.equal(result.output, 'It is sunny.');
   assert.equal(result.usage().requests, 1);
 });
