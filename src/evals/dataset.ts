@@ -95,7 +95,7 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
    * `EvaluatorFailure` on its case.
    */
   evaluate(task: Task<I, O>, options: EvaluateOptions<I, O, M> = {}): Promise<EvaluationReport<I, O, M>> {
-    return runEvaluation({ cases: this.cases, evaluators: this.evaluators, task, options: { ...(this.name ? { name: this.name } : {}), ...options } });
+    return runEvaluation({ cases: this.cases, evaluators: this.evaluators, task, options });
   }
 
   /**
