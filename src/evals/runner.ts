@@ -151,6 +151,11 @@ function* withNotStarted<I, O, M>(
   }
 }
 
+/** A report in which every run of `cases × repeat` is cancelled as not started (a suite the run never reached). */
+export function notStartedReport<I, O, M>(name: string, cases: readonly Case<I, O, M>[], repeat = 1): EvaluationReport<I, O, M> {
+  return assembleReport({ name, results: withNotStarted(new Array(cases.length * repeat), cases, repeat, 0) });
+}
+
 /** Evaluates `task` on every case of `cases` with the dataset evaluators. See `Dataset.evaluate`. */
 export async function runEvaluation<I, O, M>(args: {
   cases: readonly Case<I, O, M>[];
