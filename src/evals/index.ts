@@ -30,7 +30,7 @@ export { GradingOutput, LLMJudge, buildJudgePrompt, getDefaultJudgeModel, judgeO
 export type { JudgeOptions, JudgeOutputConfig, LLMJudgeOptions } from './evaluators/llm-judge.js';
 export { BUILTIN_EVALUATORS } from './evaluators/builtins.js';
 export { SpanNode, SpanTree, SpanTreeRecordingError, normalizeSpanQuery } from './span-tree.js';
-export type { AttributeValue, SpanNodeData, SpanPredicate, SpanQuery, SpanStatus } from './span-tree.js';
+export type { AttributeValue, SpanNodeData, SpanPredicate, SpanQuery, SpanStatus, SpanTimes } from './span-tree.js';
 export { EvalSpanProcessor, evalSpanProcessor, ensureEvalTracing } from './span-collector.js';
 export { incrementEvalMetric, setEvalAttribute } from './task-run.js';
 export { TRAJECTORY_ATTRIBUTE } from './trajectory.js';
