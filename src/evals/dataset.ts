@@ -88,9 +88,15 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
     for (const c of options.cases ?? []) this.pushCase(c);
   }
 
+  private readonly caseNames = new Set<string>();
+
   private pushCase(c: Case<I, O, M>): void {
-    if (c.name !== undefined && this.cases.some((x) => x.name === c.name)) {
-      throw new UserError(`Duplicate case name: '${c.name}'`);
+    if (c.name !== undefined) {
+      if (this.caseNames.has(c.name) || (this.caseNames.size < this.cases.length && this.cases.some((x) => x.name === c.name))) {
+        // (the scan covers cases pushed onto `cases` directly)
+        throw new UserError(`Duplicate case name: '${c.name}'`);
+      }
+      this.caseNames.add(c.name);
     }
     this.cases.push(c);
   }

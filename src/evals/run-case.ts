@@ -9,9 +9,9 @@ import { performance } from 'node:perf_hooks';
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Case } from './case.js';
 import { EvaluatorContext } from './evaluator-context.js';
-import { groupEvaluationResults, runEvaluator, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
+import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
 import type { ReportCase, ReportCaseCancelled, ReportCaseFailure } from './report.js';
-import type { CaseLifecycle, EvaluateOptions, Task } from './runner.js';
+import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner.js';
 import { collectSpansSettled } from './span-collector.js';
 import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
 import { extractSpanTreeMetrics, runWithTaskRun, TaskRun } from './task-run.js';
@@ -113,45 +113,96 @@ function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status
   return { ...commonFields(planned), status, ...describeThrown(error) };
 }
 
+// One abort listener per evaluation signal, settling every run in flight under it.
+const inFlightBySignal = new WeakMap<AbortSignal, Set<CaseRun<unknown, unknown, unknown>>>();
+function watch(signal: AbortSignal, run: CaseRun<unknown, unknown, unknown>): void {
+  let runs = inFlightBySignal.get(signal);
+  if (!runs) {
+    const set = (runs = new Set());
+    inFlightBySignal.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const r of [...set]) r.cancel(signal.reason);
+    }, { once: true });
+  }
+  runs.add(run);
+}
+
+/** One run in flight: settles once, from its body, its timeout, an abort or the never-settled check. */
+class CaseRun<I, O, M> {
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+  private aborted = false;
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private resolve!: (r: CaseRunResult<I, O, M>) => void;
+  readonly promise: Promise<CaseRunResult<I, O, M>>;
+  private readonly neverSettled = () => this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
+
+  constructor(private readonly args: RunCaseArgs<I, O, M>) {
+    this.promise = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  /** The task's signal, made on first use (most tasks never read it). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  private abortTask(reason: unknown): void {
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  start(): Promise<CaseRunResult<I, O, M>> {
+    const { planned, signal, options } = this.args;
+    track(this.neverSettled);
+    if (signal) watch(signal, this as CaseRun<unknown, unknown, unknown>);
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        const error = new CaseTimeoutError(planned.reportName, timeoutMs);
+        this.abortTask(error);
+        this.settle(failureOf(planned, error, 'timed-out'));
+      }, timeoutMs);
+    }
+    runCaseBody(this.args, this).then(
+      (r) => this.settle(r),
+      (error: unknown) => this.settle(failureOf(planned, error)),
+    );
+    return this.promise;
+  }
+
+  /** Settles as cancelled (`'aborted'`) and aborts the task's signal. */
+  cancel(reason: unknown): void {
+    if (this.done) return;
+    this.abortTask(reason);
+    this.settle({ ...commonFields(this.args.planned), reason: 'aborted' });
+  }
+
+  private settle(r: CaseRunResult<I, O, M>): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.args.signal) inFlightBySignal.get(this.args.signal)?.delete(this as CaseRun<unknown, unknown, unknown>);
+    untrack(this.neverSettled);
+    this.resolve(r);
+  }
+}
+
 /**
  * Runs one planned case. Never rejects: the result is a `ReportCase`, a `ReportCaseFailure`
  * (status `'error'`, `'timed-out'` or `'never-settled'`) or a `ReportCaseCancelled`.
  */
 export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunResult<I, O, M>> {
-  const { planned, signal } = args;
-  if (signal?.aborted) return Promise.resolve({ ...commonFields(planned), reason: 'not-started' });
-  const controller = new AbortController();
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const neverSettled = () => settle(failureOf(planned, new CaseNeverSettledError(planned.reportName), 'never-settled'));
-    const onAbort = () => {
-      controller.abort(signal?.reason);
-      settle({ ...commonFields(planned), reason: 'aborted' });
-    };
-    function settle(r: CaseRunResult<I, O, M>): void {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      untrack(neverSettled);
-      resolve(r);
-    }
-    track(neverSettled);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timeoutMs = args.options.timeoutMs;
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        const error = new CaseTimeoutError(planned.reportName, timeoutMs);
-        controller.abort(error);
-        settle(failureOf(planned, error, 'timed-out'));
-      }, timeoutMs);
-    }
-    runCaseBody(args, controller.signal).then(settle, (error: unknown) => settle(failureOf(planned, error)));
-  });
+  if (args.signal?.aborted) return Promise.resolve({ ...commonFields(args.planned), reason: 'not-started' });
+  return new CaseRun(args).start();
 }
 
-async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSignal): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
+async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
   const { planned, taskName, options } = args;
   return tracer().startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
     const t0 = performance.now();
@@ -165,12 +216,14 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSig
     let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
     try {
       lifecycle = options.lifecycle?.(planned.case);
-      await lifecycle?.setup?.();
-      let ctx = await runTask(args, signal);
+      if (lifecycle?.setup) await lifecycle.setup();
+      let ctx = await runTask(args, run);
       if (lifecycle?.prepareContext) ctx = await lifecycle.prepareContext(ctx);
       const caseEvaluators = planned.case.evaluators;
       const all = caseEvaluators.length ? [...caseEvaluators, ...args.evaluators] : args.evaluators;
-      const outputs = await Promise.all(all.map((e) => runEvaluator(e, ctx, options.retryEvaluators)));
+      const maybe = all.map((e) => runEvaluatorFast(e, ctx, options.retryEvaluators));
+      // synchronous evaluators (the common case) need no promise
+      const outputs = maybe.some((o) => o instanceof Promise) ? await Promise.all(maybe) : (maybe as (EvaluationResult[] | EvaluatorFailure)[]);
       const evaluationResults: EvaluationResult[] = [];
       const evaluatorFailures: EvaluatorFailure[] = [];
       for (const o of outputs) {
@@ -193,7 +246,7 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSig
       result = { ...common, status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
     }
     try {
-      await lifecycle?.teardown?.(result);
+      if (lifecycle?.teardown) await lifecycle.teardown(result);
     } catch (error) {
       // a failing teardown stays with its case: an evaluator-like failure on a finished case,
       // a note on a failed one
@@ -213,10 +266,16 @@ function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error).errorMessage });
 }
 
-async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSignal): Promise<EvaluatorContext<I, O, M>> {
+async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<EvaluatorContext<I, O, M>> {
   const { planned, taskName } = args;
   const c = planned.case;
-  const taskContext = { signal, caseName: planned.reportName, repeatIndex: planned.repeatIndex };
+  const taskContext: TaskContext = {
+    get signal() {
+      return run.signal;
+    },
+    caseName: planned.reportName,
+    repeatIndex: planned.repeatIndex,
+  };
   const once = () =>
     tracer().startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
       const run = new TaskRun();
@@ -231,8 +290,9 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSignal)
       span.end();
       return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
     });
-  const { run, output, durationMs, spanTree } = await withRetry(once, args.options.retryTask, signal);
-  extractSpanTreeMetrics(run, args.recordingError ? undefined : spanTree);
+  const retry = args.options.retryTask;
+  const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
+  extractSpanTreeMetrics(taskRun, args.recordingError ? undefined : spanTree);
   return new EvaluatorContext<I, O, M>({
     name: planned.reportName,
     inputs: c.inputs,
@@ -241,7 +301,7 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, signal: AbortSignal)
     output,
     durationMs,
     spanTree: args.recordingError ?? (spanTree instanceof SpanTree ? spanTree : new SpanTree()),
-    attributes: run.attributes,
-    metrics: run.metrics,
+    attributes: taskRun.attributes,
+    metrics: taskRun.metrics,
   });
 }
