@@ -110,6 +110,12 @@ describe('rehearse eval', () => {
     expect((await run(['eval'], noFiles)).err).toContain('no eval files (*.eval.{ts,mts,cts,js,mjs,cjs}) found in evals/');
   });
 
+  it('rehearse --version prints the package version', async () => {
+    const r = await run(['--version'], tmpdir());
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`);
+  });
+
   it('returns 130 with partial reports when aborted', async () => {
     const dir = await project({ 'upper.eval.ts': PASSING });
     const controller = new AbortController();

@@ -18,50 +18,55 @@ export interface EvalSuite<I = unknown, O = unknown, M = unknown> {
   readonly thresholds: EvalThresholds;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
-const rate = z.number().min(0).max(1);
-const retry = z.strictObject({ maxAttempts: z.number().int().min(1), delayMs: z.number().min(0).optional() });
-const budget = z.strictObject({
-  maxRequests: z.number().min(0).optional(),
-  maxInputTokens: z.number().min(0).optional(),
-  maxOutputTokens: z.number().min(0).optional(),
-  maxTotalTokens: z.number().min(0).optional(),
-  maxCostUsd: z.number().min(0).optional(),
-  prices: z.strictObject({ inputPerMillionUsd: z.number().min(0), outputPerMillionUsd: z.number().min(0) }).optional(),
-});
+// Built on first use: defining zod schemas costs time at import.
+let suiteArg: z.ZodType | undefined;
+function SuiteArg(): z.ZodType {
+  if (suiteArg) return suiteArg;
+  const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
+  const rate = z.number().min(0).max(1);
+  const retry = z.strictObject({ maxAttempts: z.number().int().min(1), delayMs: z.number().min(0).optional() });
+  const budget = z.strictObject({
+    maxRequests: z.number().min(0).optional(),
+    maxInputTokens: z.number().min(0).optional(),
+    maxOutputTokens: z.number().min(0).optional(),
+    maxTotalTokens: z.number().min(0).optional(),
+    maxCostUsd: z.number().min(0).optional(),
+    prices: z.strictObject({ inputPerMillionUsd: z.number().min(0), outputPerMillionUsd: z.number().min(0) }).optional(),
+  });
 
-const SuiteArg = z.strictObject({
-  dataset: z.custom<Dataset>(
-    (v) => typeof v === 'object' && v !== null && Array.isArray((v as { cases?: unknown }).cases) && typeof (v as { evaluate?: unknown }).evaluate === 'function',
-    { message: 'expected a Dataset (new Dataset({ cases, evaluators }))' },
-  ),
-  task: fn,
-  options: z
-    .strictObject({
-      name: z.string().optional(),
-      taskName: z.string().optional(),
-      maxConcurrency: z.number().int().min(1).optional(),
-      repeat: z.number().int().min(1).optional(),
-      timeoutMs: z.number().positive().optional(),
-      retryTask: retry.optional(),
-      retryEvaluators: retry.optional(),
-      progress: z.boolean().optional(),
-      lifecycle: fn.optional(),
-      signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
-      onStart: fn.optional(),
-      onCaseDone: fn.optional(),
-    })
-    .optional(),
-  thresholds: z
-    .strictObject({
-      minScore: z.union([z.number(), z.record(z.string(), z.number())]).optional(),
-      minPassRate: rate.optional(),
-      passRateBound: z.enum(['estimate', 'lower']).optional(),
-      budget: budget.optional(),
-      failOnRegression: z.boolean().optional(),
-    })
-    .optional(),
-});
+  return (suiteArg = z.strictObject({
+    dataset: z.custom<Dataset>(
+      (v) => typeof v === 'object' && v !== null && Array.isArray((v as { cases?: unknown }).cases) && typeof (v as { evaluate?: unknown }).evaluate === 'function',
+      { message: 'expected a Dataset (new Dataset({ cases, evaluators }))' },
+    ),
+    task: fn,
+    options: z
+      .strictObject({
+        name: z.string().optional(),
+        taskName: z.string().optional(),
+        maxConcurrency: z.number().int().min(1).optional(),
+        repeat: z.number().int().min(1).optional(),
+        timeoutMs: z.number().positive().optional(),
+        retryTask: retry.optional(),
+        retryEvaluators: retry.optional(),
+        progress: z.boolean().optional(),
+        lifecycle: fn.optional(),
+        signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
+        onStart: fn.optional(),
+        onCaseDone: fn.optional(),
+      })
+      .optional(),
+    thresholds: z
+      .strictObject({
+        minScore: z.union([z.number(), z.record(z.string(), z.number())]).optional(),
+        minPassRate: rate.optional(),
+        passRateBound: z.enum(['estimate', 'lower']).optional(),
+        budget: budget.optional(),
+        failOnRegression: z.boolean().optional(),
+      })
+      .optional(),
+  }));
+}
 
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let s: z.ZodType = schema;
@@ -87,7 +92,7 @@ function describeIssues(error: z.ZodError, input: unknown): string {
     .map((issue) => {
       const where = issue.path.length ? issue.path.join('.') : '(argument)';
       if (issue.code === 'unrecognized_keys') {
-        const known = keysAt(SuiteArg, issue.path);
+        const known = keysAt(SuiteArg(), issue.path);
         return issue.keys
           .map((k) => {
             const guess = known.length ? closest(k, known) : undefined;
@@ -121,7 +126,7 @@ export function defineEval<I, O, M>(suite: {
   options?: EvaluateOptions<I, O, M>;
   thresholds?: EvalThresholds;
 }): EvalSuite<I, O, M> {
-  const parsed = SuiteArg.safeParse(suite);
+  const parsed = SuiteArg().safeParse(suite);
   if (!parsed.success) throw new UserError(`defineEval: ${describeIssues(parsed.error, suite)}`);
   return { kind: 'rehearse-eval-suite', dataset: suite.dataset, task: suite.task, options: suite.options ?? {}, thresholds: suite.thresholds ?? {} };
 }
