@@ -14,7 +14,7 @@ export * from './run-context.js';
 export * from './tools.js';
 export * from './output.js';
 export * from './nodes.js';
-export { FINAL_RESULT_PROCESSED, OUTPUT_NOT_FINAL_RESULT, OUTPUT_TOOL_NOT_USED, OUTPUT_VALIDATION_FAILED, RETRY_WINS, TOOL_NOT_EXECUTED } from './tool-execution.js';
+export { FINAL_RESULT_PROCESSED, OUTPUT_EXECUTION_FAILED, OUTPUT_NOT_FINAL_RESULT, OUTPUT_TOOL_NOT_USED, OUTPUT_VALIDATION_FAILED, RETRY_WINS, TOOL_NOT_EXECUTED } from './tool-execution.js';
 export { AgentStream } from './agent-stream.js';
 export type { EndStrategy, OutputValidator, PromptFunction } from './run-state.js';
 export * from './agent-run.js';

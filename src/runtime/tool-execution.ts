@@ -19,8 +19,10 @@ export const TOOL_NOT_EXECUTED = 'Tool not executed - a final result was already
 export const RETRY_WINS = 'Output not used as the final result - addressing tool retries from this round first.';
 /** A valid output tool call under `'exhaustive'` that is not the first one. */
 export const OUTPUT_NOT_FINAL_RESULT = 'Output tool processed, but its value will not be the final result of the agent run.';
-/** An output tool call whose retries ran out while another output won. */
+/** An output tool call whose arguments failed validation with no retries left, while another output won. */
 export const OUTPUT_VALIDATION_FAILED = 'Output tool not used - output failed validation.';
+/** An output tool call whose output validators failed with no retries left, while another output won. */
+export const OUTPUT_EXECUTION_FAILED = 'Output tool not used - output function execution failed.';
 
 /** The final result of a run (pydantic-ai's `FinalResult`). */
 export interface FinalResult<O> {
@@ -241,7 +243,7 @@ class ToolCallProcessor {
       if (isWinner) this.recordWinner(r.call);
       else this.recordOutput(r.call, toolReturn(this.state, r.call, OUTPUT_NOT_FINAL_RESULT), true);
     } else if (r.part !== undefined) this.recordOutput(r.call, r.part, r.argsValid);
-    else this.recordOutput(r.call, toolReturn(this.state, r.call, OUTPUT_VALIDATION_FAILED), r.argsValid);
+    else this.recordOutput(r.call, toolReturn(this.state, r.call, r.argsValid ? OUTPUT_EXECUTION_FAILED : OUTPUT_VALIDATION_FAILED), r.argsValid);
   }
 
   private async runOutput(call: ToolCallPart): Promise<void> {
