@@ -365,7 +365,9 @@ function compileObjectOutput(
     partialFromText: (text) => {
       let data: unknown;
       try {
-        data = partialJson.parse(extractJson(text));
+        // not extractJson: trimming would drop the trailing space of a string still streaming
+        const start = text.indexOf('{');
+        data = partialJson.parse(start > 0 ? text.slice(start) : text);
       } catch {
         return undefined;
       }
