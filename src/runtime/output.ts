@@ -136,6 +136,17 @@ export function validateWithSchema<T>(schema: z.ZodType<T>, data: unknown): Vali
       const d: ValidationErrorDetail = { type: i.code, loc, msg: i.message };
       const input = valueAt(data, i.path);
       if (input !== undefined) d.input = input;
+      else if (i.path.length > 0) {
+        // a missing field: pydantic's 'missing' error, whose input is the object that lacks it
+        const parent = valueAt(data, i.path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object' && !(i.path[i.path.length - 1]! in parent)) {
+          if (i.code === 'invalid_type') {
+            d.type = 'missing';
+            d.msg = 'Field required';
+          }
+          d.input = parent;
+        }
+      }
       return d;
     }),
   };
@@ -198,6 +209,12 @@ function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
   return undefined;
 }
 
+/** The output's own description and its schema's, joined as pydantic-ai joins them (`'a. b'`). */
+function joinDescriptions(own: string | undefined, fromSchema: string | undefined): string | undefined {
+  if (!fromSchema) return own;
+  return own === undefined ? fromSchema : `${own}. ${fromSchema}`;
+}
+
 const SANITIZE = /[^a-zA-Z0-9_-]/g;
 
 function objectJsonSchema(schema: z.ZodType): { js: JsonSchema; wrapped: boolean; title: string | undefined; description: string | undefined } {
@@ -238,7 +255,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const original = name;
     for (let i = 2; tools.has(name); i++) name = `${original}_${i}`;
-    let description = spec.description ?? schemaDescription;
+    let description = joinDescriptions(spec.description, schemaDescription);
     if (!description) {
       description = DEFAULT_OUTPUT_TOOL_DESCRIPTION;
       if (multiple) description = `${title ?? name}: ${description}`;
@@ -292,7 +309,7 @@ function compileObjectOutput(
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
-    description ??= o.description;
+    description = joinDescriptions(description, o.description);
     if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {

@@ -298,7 +298,7 @@ describe('ported from tests/test_streaming.py', () => {
       ['output_tool_call', true],
       ['output_tool_result', '-'],
     ]);
-    expect((events[1] as { result: { content: unknown } }).result.content).toMatchObject([{ type: 'invalid_type', loc: ['value'] }]);
+    expect((events[1] as { result: { content: unknown } }).result.content).toEqual([{ type: 'missing', loc: ['value'], msg: 'Field required', input: { bad_value: 'invalid' } }]);
   });
 
   it('test_event_ordering_call_before_result / test_schema_validation_failure_args_valid_false [test_streaming.py]', async () => {
