@@ -91,6 +91,7 @@ export function buildRunContext<Deps>(
     modelSettings: state.modelSettings,
     retry: extra.retry ?? 0,
     maxRetries: extra.maxRetries ?? state.retries,
+    lastAttempt: (extra.retry ?? 0) === (extra.maxRetries ?? state.retries),
     toolName: extra.toolName,
     toolCallId: extra.toolCallId,
     runStep: state.runStep,
