@@ -10,7 +10,7 @@ import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentel
 import { loadModuleSync } from './load-module.js';
 import { VERSION } from './version.js';
 import type { ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart, RetryPromptPart } from './messages.js';
-import { retryPromptText, toolCallArgsAsJson, toolReturnContentString } from './messages.js';
+import { retryPromptText, toolCallArgsAsJson, toolCallArgsAsObject, toolReturnContentString } from './messages.js';
 import type { Model, ModelRequestParameters } from './model.js';
 import type { ModelSettings } from './settings.js';
 import type { RunUsage } from './usage.js';
@@ -67,7 +67,28 @@ export function resolveInstrumentation(value: boolean | InstrumentationSettings 
 type OtelPart = Record<string, unknown>;
 interface OtelMessage { role: string; parts: OtelPart[] }
 
-/** Messages in OpenTelemetry's gen_ai semantic-convention shape. */
+/**
+ * Tool-call arguments as an object, as pydantic-ai's `args_as_dict()` records them; arguments
+ * that are not a JSON object are kept as `{ INVALID_JSON: <text> }`.
+ */
+function argsObject(p: ToolCallPart): Record<string, unknown> {
+  try {
+    return toolCallArgsAsObject(p);
+  } catch {
+    return { INVALID_JSON: p.args };
+  }
+}
+
+/** The instructions of the run's last request that had any, as `gen_ai.system_instructions` (JSON). */
+function systemInstructions(messages: readonly ModelMessage[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.kind === 'request' && m.instructions) return JSON.stringify([{ type: 'text', content: m.instructions }]);
+  }
+  return undefined;
+}
+
+/** Messages in OpenTelemetry's gen_ai semantic-convention shape; tool-call `arguments` are objects. */
 export function otelMessages(messages: readonly ModelMessage[], includeContent: boolean): OtelMessage[] {
   const out: OtelMessage[] = [];
   const c = <T extends OtelPart>(p: T, content: Record<string, unknown>): T => (includeContent ? { ...p, ...content } : p);
@@ -101,7 +122,7 @@ export function otelMessages(messages: readonly ModelMessage[], includeContent: 
       for (const p of m.parts) {
         if (p.partKind === 'text') parts.push(c({ type: 'text' }, { content: p.content }));
         else if (p.partKind === 'thinking') parts.push(c({ type: 'thinking' }, { content: p.content }));
-        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: toolCallArgsAsJson(p) }));
+        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: argsObject(p) }));
       }
       const msg: OtelMessage & { finish_reason?: string } = { role: 'assistant', parts };
       if (m.finishReason) msg.finish_reason = m.finishReason;
@@ -193,7 +214,7 @@ export class RunInstrumentation {
     if (this.settings.includeContent) {
       attributes['gen_ai.input.messages'] = JSON.stringify(otelMessages(messages, true));
       const last = messages[messages.length - 1];
-      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = JSON.stringify([{ type: 'text', content: last.instructions }]);
+      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = systemInstructions([last])!;
     }
     return this.tracer.startSpan(`chat ${model.modelName}`, { kind: otel().SpanKind.CLIENT, attributes }, this.agentContext ?? otel().context.active());
   }
@@ -280,6 +301,8 @@ export class RunInstrumentation {
     };
     if (this.settings.includeContent) {
       a['pydantic_ai.all_messages'] = JSON.stringify(otelMessages(outcome.messages, true));
+      const instructions = systemInstructions(outcome.messages);
+      if (instructions !== undefined) a['gen_ai.system_instructions'] = instructions;
       if (!('error' in outcome)) a['final_result'] = typeof outcome.output === 'string' ? outcome.output : JSON.stringify(outcome.output);
     }
     span.setAttributes(a);

@@ -4,6 +4,7 @@
  * output modes `ToolOutput`, `NativeOutput`, `PromptedOutput`, `TextOutput`.
  */
 import type { z } from 'zod';
+import { loadModuleSync } from './load-module.js';
 import { UserError } from './errors.js';
 import { isZodSchema, preloadZod, rejectZod3Schema, zodModule, zodTypeName } from './zod-peer.js';
 import type { ValidationErrorDetail } from './messages.js';
@@ -136,6 +137,17 @@ export function validateWithSchema<T>(schema: z.ZodType<T>, data: unknown): Vali
       const d: ValidationErrorDetail = { type: i.code, loc, msg: i.message };
       const input = valueAt(data, i.path);
       if (input !== undefined) d.input = input;
+      else if (i.path.length > 0) {
+        // a missing field: pydantic's 'missing' error, whose input is the object that lacks it
+        const parent = valueAt(data, i.path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object' && !(i.path[i.path.length - 1]! in parent)) {
+          if (i.code === 'invalid_type') {
+            d.type = 'missing';
+            d.msg = 'Field required';
+          }
+          d.input = parent;
+        }
+      }
       return d;
     }),
   };
@@ -179,6 +191,12 @@ export interface OutputSchema {
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
   readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  /**
+   * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
+   * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
+   * parses yet.
+   */
+  readonly partialFromText?: (text: string) => unknown;
 }
 
 function isZod(x: unknown): x is z.ZodType {
@@ -197,6 +215,12 @@ function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
   if (typeof meta?.title === 'string') return meta.title;
   if (typeof js['title'] === 'string') return js['title'] as string;
   return undefined;
+}
+
+/** The output's own description and its schema's, joined as pydantic-ai joins them (`'a. b'`). */
+function joinDescriptions(own: string | undefined, fromSchema: string | undefined): string | undefined {
+  if (!fromSchema) return own;
+  return own === undefined ? fromSchema : `${own}. ${fromSchema}`;
 }
 
 const SANITIZE = /[^a-zA-Z0-9_-]/g;
@@ -239,7 +263,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const original = name;
     for (let i = 2; tools.has(name); i++) name = `${original}_${i}`;
-    let description = spec.description ?? schemaDescription;
+    let description = joinDescriptions(spec.description, schemaDescription);
     if (!description) {
       description = DEFAULT_OUTPUT_TOOL_DESCRIPTION;
       if (multiple) description = `${title ?? name}: ${description}`;
@@ -287,12 +311,14 @@ function compileObjectOutput(
   let parse: (data: unknown) => Validation<unknown>;
   let name = options.name;
   let description = options.description;
+  let unwrap: (data: unknown) => unknown = (d) => d;
   if (schemas.length === 1) {
     const s = schemas[0]!;
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
-    description ??= o.description;
+    description = joinDescriptions(description, o.description);
+    if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
         const v = validateWithSchema(zodModule().z.object({ response: s }), data);
@@ -321,6 +347,12 @@ function compileObjectOutput(
       variants.push(v);
     });
     jsonSchema = { type: 'object', properties: { result: { anyOf: variants } }, required: ['result'], additionalProperties: false } as JsonSchema;
+    unwrap = (d) => {
+      const r = (d as { result?: { kind?: unknown; data?: unknown } }).result;
+      const data = r?.data;
+      if (data === undefined || typeof r?.kind !== 'string') return undefined;
+      return keyed.get(r.kind)?.wrapped ? (data as { response?: unknown })?.response : data;
+    };
     const envelope = () => {
       const { z } = zodModule();
       return z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
@@ -358,6 +390,17 @@ function compileObjectOutput(
         return { ok: false, details: [{ type: 'json_invalid', loc: [], msg: `Invalid JSON: ${(e as Error).message}`, input: text }] };
       }
       return parse(data);
+    },
+    partialFromText: (text) => {
+      let data: unknown;
+      try {
+        // not extractJson: trimming would drop the trailing space of a string still streaming
+        const start = text.indexOf('{');
+        data = loadModuleSync<typeof import('partial-json')>('partial-json').parse(start > 0 ? text.slice(start) : text);
+      } catch {
+        return undefined;
+      }
+      return data !== null && typeof data === 'object' && !Array.isArray(data) ? unwrap(data) : undefined;
     },
   };
 }
