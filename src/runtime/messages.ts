@@ -57,6 +57,8 @@ export interface ToolReturnPart {
   timestamp: string;
   /** Data kept in the history but not sent to the model. */
   metadata?: unknown;
+  /** `'denied'` when the call was denied (`ToolDenied`); `undefined` for a normal result (pydantic-ai's `outcome`). */
+  outcome?: 'success' | 'failed' | 'denied';
 }
 /** One validation problem, shaped as pydantic's `ErrorDetails` (`type`, `loc`, `msg`, `input`). */
 export interface ValidationErrorDetail { type: string; loc: (string | number)[]; msg: string; input?: unknown }
@@ -91,6 +93,10 @@ export interface ModelRequest {
   parts: ModelRequestPart[];
   /** Instructions in force for this request. Sent to the model, never stored as parts. */
   instructions?: string;
+  /** Id of the run that made this request (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 /** A model's response. */
@@ -106,6 +112,10 @@ export interface ModelResponse {
   providerResponseId?: string;
   /** Provider-specific data, e.g. the raw finish reason. */
   providerDetails?: Record<string, unknown>;
+  /** Id of the run that received this response (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 export type ModelMessage = ModelRequest | ModelResponse;
@@ -217,6 +227,7 @@ const RequestPartSchema = z.discriminatedUnion('partKind', [
     toolCallId: z.string(),
     timestamp: isoTimestamp,
     metadata: z.unknown().optional(),
+    outcome: z.enum(['success', 'failed', 'denied']).optional(),
   }),
   z.strictObject({
     partKind: z.literal('retry-prompt'),
@@ -253,7 +264,13 @@ const RequestUsageSchema = z.strictObject({
 
 /** Zod schema of one `ModelMessage`. */
 export const ModelMessageSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('request'), parts: z.array(RequestPartSchema), instructions: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('request'),
+    parts: z.array(RequestPartSchema),
+    instructions: z.string().optional(),
+    runId: z.string().optional(),
+    conversationId: z.string().optional(),
+  }),
   z.strictObject({
     kind: z.literal('response'),
     parts: z.array(ResponsePartSchema),
@@ -264,6 +281,8 @@ export const ModelMessageSchema = z.discriminatedUnion('kind', [
     providerName: z.string().optional(),
     providerResponseId: z.string().optional(),
     providerDetails: z.record(z.string(), z.unknown()).optional(),
+    runId: z.string().optional(),
+    conversationId: z.string().optional(),
   }),
 ]);
 

@@ -14,6 +14,13 @@ import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } 
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
 import { renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
+import { planResume } from './deferred-calls.js';
+import type { ResumeResults } from './deferred-calls.js';
+import { prepareStepTools } from './tool-manager.js';
+import { applyModelRequestHooks, hasRequestHooks, requestThroughHooks, stampMessage, toolsetInstructions } from './node-hooks.js';
+import type { ModelSettings } from './settings.js';
+
+const NO_SETTINGS: unique symbol = Symbol('no settings');
 
 export type { FinalResult } from './tool-execution.js';
 
@@ -45,6 +52,7 @@ async function resolvePrompts<Deps>(state: RunState<Deps>, items: RunState<Deps>
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
   const parts = state.instructions.length === 0 ? [] : await resolvePrompts(state, state.instructions);
+  await toolsetInstructions(state, parts);
   const out = state.output;
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
@@ -63,6 +71,11 @@ export class UserPromptNode {
   /** @internal */
   async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
     const history = state.messages;
+    if (state.deferredToolResults !== undefined) {
+      const plan = planResume(history, state.deferredToolResults);
+      state.deferredToolResults = undefined;
+      return new CallToolsNode(plan.response, { resume: plan.resume, skip: plan.skip, userPrompt: this.userPrompt });
+    }
     const last = history[history.length - 1];
     if (this.userPrompt === undefined) {
       if (last === undefined) {
@@ -109,6 +122,8 @@ export class ModelRequestNode {
   readonly nodeKind = 'model-request' as const;
   private result: ModelResponse | undefined;
   private streamed = false;
+  /** Settings a `beforeModelRequest` hook chose for this request. */
+  private settings: ModelSettings | undefined | typeof NO_SETTINGS = NO_SETTINGS;
   constructor(readonly request: ModelRequest) {}
 
   /** The response, once the node has run or been streamed. */
@@ -119,18 +134,26 @@ export class ModelRequestNode {
   private async prepare(state: RunState<any>): Promise<ModelRequestParameters> {
     throwIfAborted(state);
     state.usageLimits?.checkBeforeRequest(state.usage);
+    state.runStep += 1;
+    await prepareStepTools(state);
     const customize = state.model.customizeRequestParameters;
-    const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
+    let params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
     const instructions = await computeInstructions(state, params);
     if (instructions !== undefined) this.request.instructions = instructions;
     else delete this.request.instructions;
+    stampMessage(state, this.request);
     state.messages.push(this.request);
-    state.runStep += 1;
+    if (state.capability?.has('beforeModelRequest')) {
+      const rc = await applyModelRequestHooks(state, params);
+      params = rc.modelRequestParameters;
+      this.settings = rc.modelSettings;
+    }
     return params;
   }
 
   private finish(state: RunState<any>, response: ModelResponse): CallToolsNode {
     if (response.modelName === undefined) response.modelName = state.model.modelName;
+    stampMessage(state, response);
     state.usage.requests += 1;
     state.usage.incr(response.usage);
     state.messages.push(response);
@@ -145,9 +168,17 @@ export class ModelRequestNode {
     if (this.streamed) throw new Error('ModelRequestNode: the stream was not consumed to the end');
     const params = await this.prepare(state);
     const msgs = state.messages;
-    const response = state.instrumentation
-      ? await state.instrumentation.chat(state.model, msgs, state.modelSettings, params, () => state.model.request(msgs, state.modelSettings, params))
-      : await state.model.request(msgs, state.modelSettings, params);
+    const settings = this.settings === NO_SETTINGS ? state.modelSettings : this.settings;
+    const response =
+      state.capability !== undefined && hasRequestHooks(state.capability)
+        ? await requestThroughHooks(state, { model: state.model, messages: msgs, modelSettings: settings, modelRequestParameters: params }, (rc) =>
+            state.instrumentation
+              ? state.instrumentation.chat(rc.model, rc.messages, rc.modelSettings, rc.modelRequestParameters, () => rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters))
+              : rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters),
+          )
+        : state.instrumentation
+          ? await state.instrumentation.chat(state.model, msgs, settings, params, () => state.model.request(msgs, settings, params))
+          : await state.model.request(msgs, settings, params);
     return this.finish(state, response);
   }
 
@@ -206,7 +237,11 @@ export class ModelRequestNode {
 export class CallToolsNode {
   readonly nodeKind = 'call-tools' as const;
   private next: ModelRequestNode | End<unknown> | undefined;
-  constructor(readonly modelResponse: ModelResponse) {}
+  constructor(
+    readonly modelResponse: ModelResponse,
+    /** @internal Deferred results applied to this response's calls (a continued run). */
+    private readonly resume?: { resume: ResumeResults; skip: ReadonlySet<string>; userPrompt: string | readonly UserContent[] | undefined },
+  ) {}
 
   /** @internal */
   async run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
@@ -260,7 +295,7 @@ export class CallToolsNode {
   }
 
   private end(state: RunState<any>, final: FinalResult<unknown>, parts: ModelRequestPart[]): End<unknown> {
-    if (parts.length > 0) state.messages.push({ kind: 'request', parts });
+    if (parts.length > 0) state.messages.push(stampMessage(state, { kind: 'request', parts }));
     return new End(final);
   }
 
@@ -304,8 +339,20 @@ export class CallToolsNode {
         const r = await this.textOutput(state, text);
         if (!('partKind' in r)) textResult = r;
       }
-      const outcome = await processToolCalls(state, calls, textResult, emit);
+      const r = this.resume;
+      if (r !== undefined) calls = calls.filter((c) => !r.skip.has(c.toolCallId));
+      if (state.toolsStep === -1) await prepareStepTools(state);
+      state.resume = r?.resume;
+      let outcome;
+      try {
+        outcome = await processToolCalls(state, calls, textResult, emit);
+      } finally {
+        state.resume = undefined;
+      }
       if (outcome.finalResult !== undefined) return this.end(state, outcome.finalResult, outcome.parts);
+      if (r?.userPrompt !== undefined) {
+        outcome.parts.push({ partKind: 'user-prompt', content: typeof r.userPrompt === 'string' ? r.userPrompt : [...r.userPrompt], timestamp: state.now() });
+      }
       return new ModelRequestNode({ kind: 'request', parts: outcome.parts });
     }
     const alternatives: string[] = [];

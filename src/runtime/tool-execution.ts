@@ -7,6 +7,8 @@ import type { ModelRequestPart, RetryPromptPart, ToolCallPart, ToolReturnPart } 
 import { parseJsonArgs, validateWithSchema } from './output.js';
 import type { OutputToolEntry } from './output.js';
 import { buildRunContext, consumeToolRetry } from './run-state.js';
+import { executeToolCall, validateToolCall } from './function-calls.js';
+import { finalizeDeferred } from './deferred-calls.js';
 import type { RunState } from './run-state.js';
 import type { HandleResponseEvent } from './stream-events.js';
 
@@ -89,39 +91,16 @@ async function handleOutputCall<Deps>(
   return { ok: true, output: validated.value };
 }
 
-/** Runs one function tool call (or answers an unknown name) and returns the part to send back. */
-async function runFunctionCall<Deps>(state: RunState<Deps>, call: ToolCallPart): Promise<ToolReturnPart | RetryPromptPart> {
-  const t = state.tools.get(call.toolName);
-  if (t === undefined) {
-    const names = [...state.tools.keys(), ...state.output.tools.keys()].sort();
-    const msg = names.length > 0 ? `Available tools: ${names.map((n) => `'${n}'`).join(', ')}` : 'No tools available.';
-    consumeToolRetry(state, call.toolName, state.retries);
-    return retryPart(state, call, `Unknown tool name: '${call.toolName}'. ${msg}`);
-  }
-  const maxRetries = t.retries ?? state.retries;
-  const parsed = parseJsonArgs(call.args);
-  const validated = parsed.ok ? validateWithSchema(t.parameters, parsed.value) : parsed;
-  if (!validated.ok) {
-    consumeToolRetry(state, call.toolName, maxRetries);
-    return retryPart(state, call, validated.details);
-  }
-  const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
-  const execute = async (): Promise<ToolReturnPart | RetryPromptPart> => {
-    try {
-      const content = await t.execute(validated.value, ctx);
-      state.toolRetries.delete(call.toolName);
-      return toolReturn(state, call, content);
-    } catch (e) {
-      if (e instanceof ModelRetry) {
-        consumeToolRetry(state, call.toolName, maxRetries, e);
-        return retryPart(state, call, e.message);
-      }
-      throw e;
-    }
-  };
-  state.usage.toolCalls += 1;
-  return state.instrumentation ? state.instrumentation.tool(call, execute) : execute();
+/** Runs one function tool call (or answers an unknown name); `undefined` when the call was deferred. */
+async function runFunctionCall<Deps>(state: RunState<Deps>, call: ToolCallPart): Promise<ToolReturnPart | RetryPromptPart | undefined> {
+  const v = validateToolCall(state, call);
+  if ('part' in v) return v.part;
+  if ('deferred' in v) return undefined;
+  return executeToolCall(state, v, (name) => state.toolRetries.delete(name));
 }
+
+/** Runs re-processing calls a `handleDeferredToolCalls` hook resolved (their deferrals are finalized by the caller). */
+const reprocessing = new WeakSet<RunState<any>>();
 
 /** Outcome of handling one response's tool calls. */
 export interface ToolCallsOutcome<O> {
@@ -176,27 +155,41 @@ export async function processToolCalls<Deps>(
     if (pending.length === 1) {
       const i = pending[0]!;
       slots[i] = await runFunctionCall(state, calls[i]!);
-      if (emit) emit({ eventKind: 'function_tool_result', result: slots[i] as ToolReturnPart | RetryPromptPart });
+      if (emit && slots[i] !== undefined) emit({ eventKind: 'function_tool_result', result: slots[i] as ToolReturnPart | RetryPromptPart });
     } else {
       const results = await Promise.all(
         pending.map(async (i) => {
           const r = await runFunctionCall(state, calls[i]!);
-          if (emit) emit({ eventKind: 'function_tool_result', result: r });
+          if (emit && r !== undefined) emit({ eventKind: 'function_tool_result', result: r });
           return r;
         }),
       );
-      pending.forEach((i, k) => (slots[i] = results[k]!));
+      pending.forEach((i, k) => (slots[i] = results[k]));
     }
     // Retry wins (exhaustive): a function tool asking for a retry suppresses the final result.
     if (final !== undefined && state.endStrategy === 'exhaustive' && textResult === undefined) {
-      if (pending.some((i) => slots[i]!.partKind === 'retry-prompt')) {
+      if (pending.some((i) => slots[i]?.partKind === 'retry-prompt')) {
         final = undefined;
         for (let i = 0; i < calls.length; i++) {
-          const s = slots[i]!;
-          if (s.partKind === 'tool-return' && s.content === FINAL_RESULT_PROCESSED) slots[i] = toolReturn(state, calls[i]!, OUTPUT_TOOL_NOT_USED);
+          const s = slots[i];
+          if (s?.partKind === 'tool-return' && s.content === FINAL_RESULT_PROCESSED) slots[i] = toolReturn(state, calls[i]!, OUTPUT_TOOL_NOT_USED);
         }
       }
     }
   }
-  return { parts: slots as ModelRequestPart[], finalResult: final };
+  const outcome = { parts: slots.filter((p): p is ModelRequestPart => p !== undefined), finalResult: final };
+  if (state.deferred !== undefined && !reprocessing.has(state)) {
+    await finalizeDeferred(state, outcome, (c) => toolReturn(state, c, TOOL_NOT_EXECUTED), async (resolved, resume) => {
+      const outer = state.resume;
+      state.resume = resume;
+      reprocessing.add(state);
+      try {
+        return await processToolCalls(state, resolved, undefined, emit);
+      } finally {
+        state.resume = outer;
+        reprocessing.delete(state);
+      }
+    });
+  }
+  return outcome;
 }
