@@ -72,7 +72,10 @@ export interface AgentOptions<Deps, Output> {
   outputRetries?: number;
   /** Settings for every request of this agent. */
   modelSettings?: ModelSettings;
-  /** What happens to other tool calls once a final result is found. */
+  /**
+   * How the tool calls of a response that produces the final result are handled:
+   * `'early'`, `'graceful'` (default) or `'exhaustive'`, as pydantic-ai v2 (see `EndStrategy`).
+   */
   endStrategy?: EndStrategy;
   /** OpenTelemetry instrumentation. Default: `Agent.instrumentAll()`'s setting, else off. */
   instrument?: boolean | InstrumentationSettings;
@@ -91,7 +94,11 @@ export interface AgentOptions<Deps, Output> {
 /** Options of `run`, `iter`, `runStream` and `runStreamEvents`. */
 export interface RunOptions<Deps, Output = unknown> {
   deps?: Deps;
-  /** History to continue; system prompts are not repeated. */
+  /**
+   * History to continue; system prompts are not repeated. Validated at run start with
+   * `ModelMessagesSchema`. A history whose last response has unanswered tool calls must be
+   * continued without a new prompt (the calls are answered first).
+   */
   messageHistory?: readonly ModelMessage[];
   /** Results for the deferred calls the history's last response left pending. */
   deferredToolResults?: DeferredToolResults;

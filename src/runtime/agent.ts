@@ -7,8 +7,8 @@ import { UserError } from './errors.js';
 import { inferModel } from './infer-model.js';
 import type { KnownModelName } from './infer-model.js';
 import { InstrumentationSettings, RunInstrumentation, resolveInstrumentation, setInstrumentAll } from './instrumentation.js';
-import type { UserContent } from './messages.js';
-import { generateToolCallId, nowIso } from './messages.js';
+import type { ModelMessage, UserContent } from './messages.js';
+import { InvalidMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
 import type { Model } from './model.js';
 import { compileOutputSchema } from './output.js';
 import type { InferOutput, OutputSchema, OutputSpec } from './output.js';
@@ -35,6 +35,25 @@ import type { NativeTool } from './native-tools.js';
 export type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, Instructions, RunMetadata, RunOptions } from './agent-options.js';
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
+
+/**
+ * A copy of `messageHistory` after checking it against `ModelMessagesSchema`.
+ * @throws UserError naming the first bad path (e.g. `[1].parts[0].args`), or saying that a
+ *   string was passed where an array of messages is expected.
+ */
+function validatedHistory(history: unknown): ModelMessage[] {
+  if (!Array.isArray(history)) {
+    const got = typeof history === 'string' ? 'a string (parse JSON first: parseModelMessages(JSON.parse(text)))' : history === null ? 'null' : typeof history;
+    throw new UserError(`messageHistory must be an array of messages (ModelMessage[]); got ${got}.`);
+  }
+  try {
+    parseModelMessages(history);
+  } catch (e) {
+    if (e instanceof InvalidMessageHistory) throw new UserError(`messageHistory is not valid: ${e.message.replace(/^Invalid message history /, '')}`, { cause: e });
+    throw e;
+  }
+  return (history as ModelMessage[]).slice();
+}
 
 function clockOf(now: (() => Date) | undefined): () => string {
   return now === undefined ? nowIso : () => now().toISOString();
@@ -102,7 +121,7 @@ export class Agent<Deps = undefined, Output = string> {
     const r = resolveRetries(options.retries, { tools: 1, output: 1 });
     this.retries = { tools: r.tools, output: options.outputRetries ?? (typeof options.retries === 'object' && options.retries.output !== undefined ? options.retries.output : r.tools) };
     this.modelSettings = options.modelSettings;
-    this.endStrategy = options.endStrategy ?? 'early';
+    this.endStrategy = options.endStrategy ?? 'graceful';
     this.instrument = options.instrument;
     this.nativeTools = [...(options.nativeTools ?? [])];
     this.now = options.now;
@@ -236,7 +255,7 @@ export class Agent<Deps = undefined, Output = string> {
           'Use { functionTools: [...] } (ToolOrOutput) to allow specific function tools together with output, or call the model directly for a single request.',
       );
     }
-    const history = options.messageHistory ? options.messageHistory.slice() : [];
+    const history = options.messageHistory === undefined ? [] : validatedHistory(options.messageHistory);
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
@@ -274,7 +293,10 @@ export class Agent<Deps = undefined, Output = string> {
       outputRetries: retries.output,
       requestParams: this.paramsFor(output),
       toolRetries: new Map(),
+      failedTools: new Set(),
+      succeededTools: new Set(),
       outputRetriesUsed: 0,
+      lastMaxTokens: undefined,
       runStep: 0,
       instrumentation: instrSettings ? new RunInstrumentation(instrSettings, ov?.name ?? this.name) : undefined,
       now: clockOf(options.now ?? this.now),

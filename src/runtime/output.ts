@@ -3,6 +3,7 @@
  * JSON) and how it validates what comes back. Follows pydantic-ai's `_output.py` and its
  * output modes `ToolOutput`, `NativeOutput`, `PromptedOutput`, `TextOutput`.
  */
+import * as partialJson from 'partial-json';
 import { z } from 'zod';
 import { UserError } from './errors.js';
 import type { ValidationErrorDetail } from './messages.js';
@@ -227,6 +228,12 @@ export interface OutputSchema {
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
   readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  /**
+   * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
+   * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
+   * parses yet.
+   */
+  readonly partialFromText?: (text: string) => unknown;
 }
 
 function isZod(x: unknown): x is z.ZodType {
@@ -328,12 +335,14 @@ function compileObjectOutput(
   let parse: (data: unknown) => Validation<unknown>;
   let name = options.name;
   let description = options.description;
+  let unwrap: (data: unknown) => unknown = (d) => d;
   if (schemas.length === 1) {
     const s = schemas[0]!;
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
     description ??= o.description;
+    if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
         const v = validateWithSchema(z.object({ response: s }), data);
@@ -362,6 +371,12 @@ function compileObjectOutput(
       variants.push(v);
     });
     jsonSchema = { type: 'object', properties: { result: { anyOf: variants } }, required: ['result'], additionalProperties: false } as JsonSchema;
+    unwrap = (d) => {
+      const r = (d as { result?: { kind?: unknown; data?: unknown } }).result;
+      const data = r?.data;
+      if (data === undefined || typeof r?.kind !== 'string') return undefined;
+      return keyed.get(r.kind)?.wrapped ? (data as { response?: unknown })?.response : data;
+    };
     const envelope = z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
     parse = (data) => {
       const env = validateWithSchema(envelope, data);
@@ -395,6 +410,15 @@ function compileObjectOutput(
         return { ok: false, details: [{ type: 'json_invalid', loc: [], msg: `Invalid JSON: ${(e as Error).message}`, input: text }] };
       }
       return parse(data);
+    },
+    partialFromText: (text) => {
+      let data: unknown;
+      try {
+        data = partialJson.parse(extractJson(text));
+      } catch {
+        return undefined;
+      }
+      return data !== null && typeof data === 'object' && !Array.isArray(data) ? unwrap(data) : undefined;
     },
   };
 }

@@ -13,17 +13,17 @@ import type { ToolsetTool } from './toolsets/abstract.js';
  * Makes `state.tools`, `state.functionToolDefs` and `state.requestParams` current for the step.
  * @throws UserError when a tool name clashes with an output tool or between toolsets.
  */
-export async function prepareStepTools(state: RunState<any>): Promise<void> {
+export async function prepareStepTools(state: RunState<any>, step: number): Promise<void> {
   const cache = state.toolCache;
   if (cache?.params !== undefined) {
     state.tools = cache.tools!;
     state.requestParams = cache.params;
     state.functionToolDefs = cache.params.functionTools;
-    state.toolsStep = state.runStep;
+    state.toolsStep = step;
     return;
   }
-  if (state.toolsStep === state.runStep && state.toolsStep !== -1) return;
-  const ctx = buildRunContext(state);
+  if (state.toolsStep === step) return;
+  const ctx = { ...buildRunContext(state), runStep: step };
   let tools = await state.toolset.getTools(ctx);
   let defs: ToolDefinition[] = [];
   for (const t of tools.values()) defs.push(t.toolDef);
@@ -45,7 +45,7 @@ export async function prepareStepTools(state: RunState<any>): Promise<void> {
   state.tools = tools;
   state.functionToolDefs = defs;
   state.requestParams = params;
-  state.toolsStep = state.runStep;
+  state.toolsStep = step;
   if (cache !== undefined) {
     cache.tools = tools;
     cache.params = params;
