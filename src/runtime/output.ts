@@ -443,7 +443,7 @@ function isSpec(x: unknown): x is { outputKind: string } {
  */
 export function compileOutputSchema(spec: unknown): OutputSchema {
   if (spec === undefined) return TEXT_OUTPUT;
-  if (spec === DeferredToolRequests) return compileOutputSchema([DeferredToolRequests]);
+  if (spec === DeferredToolRequests) throw new UserError('At least one output type must be provided other than `DeferredToolRequests`.');
   if (isToolObject(spec)) spec = ToolOutput(spec);
   if (isZod(spec)) {
     if (spec instanceof z.ZodString && spec.def.checks === undefined) return TEXT_OUTPUT;
@@ -465,9 +465,8 @@ export function compileOutputSchema(spec: unknown): OutputSchema {
       else throw new UserError(`outputType[${i}] is not a zod schema or ToolOutput(...): pass zod schemas, e.g. outputType: [CitySchema, CountrySchema].`);
     }
     const { tools, defs } = compileTools(toolSpecs);
+    if (toolSpecs.length === 0 && !allowText) throw new UserError('At least one output type must be provided other than `DeferredToolRequests`.');
     const mode = toolSpecs.length === 0 ? 'text' : 'tool';
-    // `[DeferredToolRequests]` alone: text stays the output, as pydantic-ai's `[str, DeferredToolRequests]` default.
-    if (toolSpecs.length === 0 && deferred) allowText = true;
     return {
       mode,
       allowTextOutput: allowText,

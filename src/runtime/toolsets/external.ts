@@ -12,19 +12,23 @@ import type { ToolsetTool } from './abstract.js';
 /** Tools run outside the agent, from their definitions (`parametersJsonSchema` as the model sees it). */
 export class ExternalToolset<Deps = any> extends AbstractToolset<Deps> {
   readonly id: string | undefined;
-  private readonly tools: Map<string, ToolsetTool<Deps>>;
+  private readonly toolDefs: ToolDefinition[];
+  private cache: { maxRetries: number; tools: Map<string, ToolsetTool<Deps>> } | undefined;
   constructor(toolDefs: readonly Omit<ToolDefinition, 'kind'>[], options: { id?: string } = {}) {
     super();
     this.id = options.id;
-    this.tools = new Map(
-      toolDefs.map((d) => [d.name, { toolset: this, toolDef: { ...d, kind: 'external' as const }, maxRetries: 0, validate: acceptAnyArgs, sourceLabel: this.label }]),
-    );
+    this.toolDefs = toolDefs.map((d) => ({ ...d, kind: 'external' as const }));
   }
   override get isStatic(): boolean {
     return true;
   }
-  async getTools(_ctx: RunContext<Deps>): Promise<Map<string, ToolsetTool<Deps>>> {
-    return this.tools;
+  /** The tools, with the agent's `retries` as their retry budget. */
+  async getTools(ctx: RunContext<Deps>): Promise<Map<string, ToolsetTool<Deps>>> {
+    if (this.cache?.maxRetries !== ctx.maxRetries) {
+      const tools = new Map(this.toolDefs.map((d) => [d.name, { toolset: this, toolDef: d, maxRetries: ctx.maxRetries, validate: acceptAnyArgs, sourceLabel: this.label }]));
+      this.cache = { maxRetries: ctx.maxRetries, tools };
+    }
+    return this.cache.tools;
   }
   /** @throws UserError always: external tools are never called by the agent. */
   async callTool(name: string): Promise<unknown> {
