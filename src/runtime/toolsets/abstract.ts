@@ -27,7 +27,7 @@ export interface ToolsetTool<Deps = any> {
 export type ToolFilterFunc<Deps> = (ctx: RunContext<Deps>, toolDef: ToolDefinition) => boolean | Promise<boolean>;
 /**
  * Prepares the tool definitions of one step (pydantic-ai's `ToolsPrepareFunc`): return the list
- * to offer (filtered or changed; names must stay), or `undefined` to offer none.
+ * to offer (filtered or changed; names must stay); `[]` offers none.
  */
 export type ToolsPrepareFunc<Deps> = (ctx: RunContext<Deps>, toolDefs: ToolDefinition[]) => ToolDefinition[] | undefined | Promise<ToolDefinition[] | undefined>;
 /** Decides whether one call needs approval (pydantic-ai's `ApprovalRequiredToolset` function). */

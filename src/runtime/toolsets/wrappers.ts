@@ -119,10 +119,13 @@ export class PreparedToolset<Deps = any> extends WrapperToolset<Deps> {
   override get isStatic(): boolean {
     return false;
   }
-  /** @throws UserError when `prepare` renames or adds a tool. */
+  /** @throws UserError when `prepare` renames or adds a tool, or returns `undefined`. */
   override async getTools(ctx: RunContext<Deps>): Promise<Map<string, ToolsetTool<Deps>>> {
     const inner = await this.wrapped.getTools(ctx);
-    const defs = (await this.prepare(ctx, [...inner.values()].map((t) => ({ ...t.toolDef })))) ?? [];
+    const defs = await this.prepare(ctx, [...inner.values()].map((t) => ({ ...t.toolDef })));
+    if (defs === undefined || defs === null) {
+      throw new UserError(`Prepare function '${this.prepare.name || 'anonymous'}' returned \`undefined\`; return [] to offer no tools.`);
+    }
     const out = new Map<string, ToolsetTool<Deps>>();
     for (const def of defs) {
       const tool = inner.get(def.name);
