@@ -53,10 +53,10 @@ const add = tool({ name: 'add', description: 'Add two numbers', parameters: z.ob
 const subtract = tool({ name: 'subtract', description: 'Subtract two numbers', parameters: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a - b });
 const call = (toolName: string, args: Record<string, unknown>, toolCallId: string): ToolCallPart => ({ partKind: 'tool-call', toolName, args, toolCallId });
 
-async function names(t: AbstractToolset<any>, ctx = ctxOf()): Promise<string[]> {
+async function names(t: AbstractToolset<any>, ctx: RunContext<any> = ctxOf()): Promise<string[]> {
   return [...(await t.getTools(ctx)).keys()];
 }
-async function callTool(t: AbstractToolset<any>, name: string, args: Record<string, unknown>, ctx = ctxOf()): Promise<unknown> {
+async function callTool(t: AbstractToolset<any>, name: string, args: Record<string, unknown>, ctx: RunContext<any> = ctxOf()): Promise<unknown> {
   const tools = await t.getTools(ctx);
   return t.callTool(name, args, ctx, tools.get(name) as ToolsetTool);
 }
