@@ -100,6 +100,19 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     return this.resultValue;
   }
 
+  /** Id of the run. */
+  get runId(): string {
+    return this.state.runId;
+  }
+  /** Id of the conversation. */
+  get conversationId(): string {
+    return this.state.conversationId;
+  }
+  /** The run's metadata as of now (recomputed when the run ends); `undefined` when none. */
+  get metadata(): Record<string, unknown> | undefined {
+    return this.state.metadata;
+  }
+
   /** Usage so far. */
   usage(): RunUsage {
     return this.state.usage.clone();

@@ -302,7 +302,6 @@ export class Agent<Deps = undefined, Output = string> {
       now: clockOf(options.now ?? this.now),
       newId: options.generateId ?? this.generateId ?? generateToolCallId,
     };
-    if (metadataSources.length > 0) state.metadata = runMetadata(state);
     return state;
   }
 
@@ -314,6 +313,7 @@ export class Agent<Deps = undefined, Output = string> {
     return new AgentRun<O>(prompt, () => {
       const s = this.makeState(options as RunOptions<Deps, unknown>);
       (s as { prompt: RunState<Deps>['prompt'] }).prompt = prompt;
+      if (s.metadataSources.length > 0) s.metadata = runMetadata(s);
       return s;
     });
   }
