@@ -55,7 +55,9 @@ export interface AgentOptions<Deps, Output> {
   /**
    * Output type: a zod schema (output tool `final_result`), an output function (`tool(...)`), a
    * list of them and/or `DeferredToolRequests`, or an output mode (`ToolOutput`, `NativeOutput`,
-   * `PromptedOutput`, `TextOutput`). Default: text.
+   * `PromptedOutput`, `TextOutput`). Default: text. A list's output type is the union of its
+   * elements' (`[City, DeferredToolRequests]` → `City | DeferredToolRequests`); when naming
+   * `Deps` explicitly, name the output too: `new Agent<Deps, City | DeferredToolRequests>(...)`.
    */
   outputType?: OutputSpec<Output>;
   /** Function tools (kept in the agent's own `FunctionToolset`). */

@@ -11,7 +11,7 @@ import type { ModelMessage, UserContent } from './messages.js';
 import { InvalidMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
 import type { Model } from './model.js';
 import { compileOutputSchema } from './output.js';
-import type { InferOutput, OutputSchema, OutputSpec } from './output.js';
+import type { InferOutput, OutputListItem, OutputSchema, OutputSpec } from './output.js';
 import type { ModelRequestParameters as Params } from './model.js';
 import type { EndStrategy, OutputValidator, PromptFunction, RunState } from './run-state.js';
 import type { ModelSettings } from './settings.js';
@@ -76,7 +76,7 @@ function resolveRetries(r: number | AgentRetries | undefined, fallback: { tools:
  * @typeParam Deps - type of `deps` given to tools and prompt functions.
  * @typeParam Output - type of `result.output` (default `string`).
  */
-export class Agent<Deps = undefined, Output = string> {
+class AgentClass<Deps = undefined, Output = string> {
   readonly name: string;
   private readonly model: Model | KnownModelName | undefined;
   private readonly instructionsList: (string | PromptFunction<Deps>)[];
@@ -347,3 +347,23 @@ export class Agent<Deps = undefined, Output = string> {
     return runStreamEventsImpl(this.iter<Output>(prompt, options));
   }
 }
+
+/**
+ * `new Agent(options)`: the output type comes from `outputType` — a schema, an output function,
+ * a mode, or a list (whose elements' outputs form a union, e.g.
+ * `[City, DeferredToolRequests]` → `City | DeferredToolRequests`).
+ */
+export interface AgentConstructor {
+  new <Deps = undefined, Output = string>(options?: AgentOptions<Deps, Output>): AgentClass<Deps, Output>;
+  new <Deps = undefined, const S extends readonly OutputListItem<any>[] = readonly OutputListItem<any>[]>(
+    options: AgentOptions<Deps, unknown> & { outputType: S },
+  ): AgentClass<Deps, InferOutput<S>>;
+  readonly prototype: AgentClass<any, any>;
+  /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
+  instrumentAll(value?: boolean | InstrumentationSettings): void;
+}
+
+/** An agent (see `AgentClass` members). */
+export type Agent<Deps = undefined, Output = string> = AgentClass<Deps, Output>;
+/** Builds agents; see `AgentConstructor`. */
+export const Agent = AgentClass as unknown as AgentConstructor;

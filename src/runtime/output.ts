@@ -120,7 +120,10 @@ export function TextOutput<O>(fn: (text: string, ctx: RunContext<any>) => O | Pr
 }
 
 /** An element of an `outputType` list. */
-export type OutputListItem<O> = z.ZodType<O> | ToolOutputSpec<O> | Tool<any, O> | typeof DeferredToolRequests;
+export type OutputListItem<O> = z.ZodType<O> | ToolOutputSpec<O> | Tool<any, O> | DeferredOutputMarker<O>;
+
+/** `DeferredToolRequests` (the class) as an element of an `outputType` list: the run may end with it. */
+export type DeferredOutputMarker<O> = typeof DeferredToolRequests & (abstract new (...args: any[]) => O);
 
 /**
  * What `outputType` accepts: a zod schema, an output function (`tool()`), an output mode, or a
@@ -130,7 +133,6 @@ export type OutputSpec<O> =
   | z.ZodType<O>
   | Tool<any, O>
   | readonly OutputListItem<O>[]
-  | readonly OutputListItem<unknown>[]
   | ToolOutputSpec<O>
   | NativeOutputSpec<O>
   | PromptedOutputSpec<O>
