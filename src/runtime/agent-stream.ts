@@ -22,6 +22,8 @@ export interface StreamTextOptions {
   debounceMs?: number;
 }
 
+const isEmptyObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
 /** Text of a response's text parts, concatenated. */
 function textOf(parts: readonly ModelResponsePart[]): string {
   let t = '';
@@ -53,14 +55,14 @@ export async function partialOutputOf(state: RunState<any>, parts: readonly Mode
     }
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
     if (state.output.tools.get(toolName)?.wrapped) return 'response' in args ? { value: (args as { response: unknown }).response } : undefined;
-    return { value: args };
+    return isEmptyObject(args) ? undefined : { value: args };
   }
   const text = textOf(parts);
   if (text === '') return undefined;
   const out = state.output;
   if (out.partialFromText !== undefined) {
     const v = out.partialFromText(text);
-    return v === undefined ? undefined : { value: v };
+    return v === undefined || isEmptyObject(v) ? undefined : { value: v };
   }
   if (out.processText === undefined) return undefined;
   try {

@@ -8,7 +8,7 @@ import { inferModel } from './infer-model.js';
 import type { KnownModelName } from './infer-model.js';
 import { InstrumentationSettings, RunInstrumentation, resolveInstrumentation, setInstrumentAll } from './instrumentation.js';
 import type { ModelMessage, UserContent } from './messages.js';
-import { InvalidMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
+import { InvalidMessageHistory, cleanMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
 import type { Model } from './model.js';
 import { compileOutputSchema } from './output.js';
 import type { InferOutput, OutputListItem, OutputSchema, OutputSpec } from './output.js';
@@ -52,7 +52,7 @@ function validatedHistory(history: unknown): ModelMessage[] {
     if (e instanceof InvalidMessageHistory) throw new UserError(`messageHistory is not valid: ${e.message.replace(/^Invalid message history /, '')}`, { cause: e });
     throw e;
   }
-  return (history as ModelMessage[]).slice();
+  return cleanMessageHistory(history as ModelMessage[]);
 }
 
 function clockOf(now: (() => Date) | undefined): () => string {

@@ -202,6 +202,39 @@ export function responseToolCalls(response: ModelResponse): ToolCallPart[] {
   return response.parts.filter((p): p is ToolCallPart => p.partKind === 'tool-call');
 }
 
+const toolResultsFirst = (p: ModelRequestPart): number => (p.partKind === 'tool-return' || p.partKind === 'retry-prompt' ? 0 : 1);
+const fromApi = (m: ModelResponse): boolean => m.modelName !== undefined || m.providerName !== undefined || m.providerResponseId !== undefined;
+
+/**
+ * A fresh list with consecutive requests merged into one (tool results first; merged only when
+ * their instructions agree or one has none) and consecutive responses that did not come from an
+ * API (no `modelName`, `providerName`, `providerResponseId`) merged into one, as pydantic-ai's
+ * `_clean_message_history`. The agent applies it to a given history at run start and to the
+ * messages of each request, so a model never receives the run's live array.
+ */
+export function cleanMessageHistory(messages: readonly ModelMessage[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  let prev: ModelMessage | undefined;
+  for (const m of messages) {
+    if (m.kind === 'request' && prev?.kind === 'request' && (!prev.instructions || !m.instructions || prev.instructions === m.instructions)) {
+      const parts = [...prev.parts, ...m.parts].sort((a, b) => toolResultsFirst(a) - toolResultsFirst(b));
+      const merged: ModelRequest = { kind: 'request', parts };
+      const instructions = prev.instructions || m.instructions;
+      if (instructions) merged.instructions = instructions;
+      // the merged request keeps the first one's run ids, as pydantic-ai's `replace(first, parts=...)`
+      if (prev.runId !== undefined) merged.runId = prev.runId;
+      if (prev.conversationId !== undefined) merged.conversationId = prev.conversationId;
+      prev = out[out.length - 1] = merged;
+    } else if (m.kind === 'response' && prev?.kind === 'response' && !fromApi(prev) && !fromApi(m)) {
+      prev = out[out.length - 1] = { ...prev, parts: [...prev.parts, ...m.parts] };
+    } else {
+      out.push(m);
+      prev = m;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- zod schemas
 
 const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });

@@ -4,6 +4,7 @@
  * Each node is data plus a step; `AgentRun.next(node)` runs the step and returns the next node.
  */
 import { ModelRetry, UnexpectedModelBehavior, UserError } from './errors.js';
+import { cleanMessageHistory } from './messages.js';
 import type { ModelMessage, ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
 import type { ModelRequestParameters } from './model.js';
 import { PartsManager } from './parts-manager.js';
@@ -77,32 +78,6 @@ async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelReq
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
   } else if (out.promptedInstructions !== undefined) parts.push(out.promptedInstructions);
   return parts.length === 0 ? undefined : parts.join('\n\n');
-}
-
-const toolResultsFirst = (p: ModelRequestPart): number => (p.partKind === 'tool-return' || p.partKind === 'retry-prompt' ? 0 : 1);
-
-/**
- * The messages sent to the model: a fresh list per request (so a model that keeps it never sees
- * later messages appear), consecutive requests merged into one with tool results first, as
- * pydantic-ai's `_clean_message_history` (the run's own history keeps them apart).
- */
-export function messagesForModel(messages: readonly ModelMessage[]): ModelMessage[] {
-  const out: ModelMessage[] = [];
-  let prev: ModelMessage | undefined;
-  for (const m of messages) {
-    if (m.kind === 'request' && prev?.kind === 'request' && (!prev.instructions || !m.instructions || prev.instructions === m.instructions)) {
-      const parts = [...prev.parts, ...m.parts].sort((a, b) => toolResultsFirst(a) - toolResultsFirst(b));
-      const merged: ModelRequest = { kind: 'request', parts };
-      const instructions = prev.instructions || m.instructions;
-      if (instructions) merged.instructions = instructions;
-      out[out.length - 1] = merged;
-      prev = merged;
-    } else {
-      out.push(m);
-      prev = m;
-    }
-  }
-  return out;
 }
 
 /** The first node: builds the first request from the prompt, system prompts and history. */
@@ -208,9 +183,9 @@ export class ModelRequestNode {
     if (state.capability?.has('beforeModelRequest')) {
       const rc = await applyModelRequestHooks(state, params);
       this.settings = rc.modelSettings;
-      return { params: rc.modelRequestParameters, messages: messagesForModel(state.messages) };
+      return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
     }
-    return { params, messages: messagesForModel(state.messages) };
+    return { params, messages: cleanMessageHistory(state.messages) };
   }
 
   private finish(state: RunState<any>, response: ModelResponse, counted: boolean): CallToolsNode {

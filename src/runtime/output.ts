@@ -86,7 +86,7 @@ export function ToolOutput<O>(
     const t = schema;
     return {
       outputKind: 'tool',
-      schema: t.parameters.meta({ title: t.name, ...(t.description !== undefined ? { description: t.description } : {}) }),
+      schema: t.parameters.meta({ title: t.name }),
       fn: t.execute,
       name: options.name,
       description: options.description ?? t.description,
@@ -183,6 +183,17 @@ export function validateWithSchema<T>(schema: z.ZodType<T>, data: unknown): Vali
       const d: ValidationErrorDetail = { type: i.code, loc, msg: i.message };
       const input = valueAt(data, i.path);
       if (input !== undefined) d.input = input;
+      else if (i.path.length > 0) {
+        // a missing field: pydantic's 'missing' error, whose input is the object that lacks it
+        const parent = valueAt(data, i.path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object' && !(i.path[i.path.length - 1]! in parent)) {
+          if (i.code === 'invalid_type') {
+            d.type = 'missing';
+            d.msg = 'Field required';
+          }
+          d.input = parent;
+        }
+      }
       return d;
     }),
   };
@@ -249,6 +260,12 @@ function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
   return undefined;
 }
 
+/** The output's own description and its schema's, joined as pydantic-ai joins them (`'a. b'`). */
+function joinDescriptions(own: string | undefined, fromSchema: string | undefined): string | undefined {
+  if (!fromSchema) return own;
+  return own === undefined ? fromSchema : `${own}. ${fromSchema}`;
+}
+
 const SANITIZE = /[^a-zA-Z0-9_-]/g;
 
 function objectJsonSchema(schema: z.ZodType): { js: JsonSchema; wrapped: boolean; title: string | undefined; description: string | undefined } {
@@ -289,7 +306,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const original = name;
     for (let i = 2; tools.has(name); i++) name = `${original}_${i}`;
-    let description = spec.description ?? schemaDescription;
+    let description = joinDescriptions(spec.description, schemaDescription);
     if (!description) {
       description = DEFAULT_OUTPUT_TOOL_DESCRIPTION;
       if (multiple) description = `${title ?? name}: ${description}`;
@@ -343,7 +360,7 @@ function compileObjectOutput(
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
-    description ??= o.description;
+    description = joinDescriptions(description, o.description);
     if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
@@ -416,7 +433,9 @@ function compileObjectOutput(
     partialFromText: (text) => {
       let data: unknown;
       try {
-        data = partialJson.parse(extractJson(text));
+        // not extractJson: trimming would drop the trailing space of a string still streaming
+        const start = text.indexOf('{');
+        data = partialJson.parse(start > 0 ? text.slice(start) : text);
       } catch {
         return undefined;
       }

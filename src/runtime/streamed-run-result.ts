@@ -115,6 +115,7 @@ export class StreamedRunResult<O> {
     try {
       for (const ev of this.buffered) yield ev;
       if (this.gen) {
+        yield this.finalResultEvent;
         let step = await this.gen.next();
         while (!step.done) {
           yield step.value;
@@ -180,9 +181,12 @@ export class StreamedRunResult<O> {
   }
 
   /**
-   * Streams the output as it forms: for text, the text so far; for an output tool, the
-   * arguments parsed leniently from partial JSON (a partial object), validated strictly at the
-   * end — the last value is the validated output.
+   * Streams the output as it forms: for text, the text so far (through a `TextOutput`
+   * function); for an output tool or native/prompted output, the JSON parsed leniently (a
+   * partial object; a non-object output is given as the value, not its `{ response }`
+   * wrapper); the last value is always the validated output of the run. Where pydantic-ai
+   * validates each partial value and runs the output validators on it, rehearse yields partial
+   * values unvalidated and runs the validators once, on the final output.
    */
   streamOutput(options: { debounceMs?: number } = {}): AsyncIterable<O | Partial<O>> {
     const self = this;
@@ -208,8 +212,8 @@ export class StreamedRunResult<O> {
         lastJson = json;
         yield p.value as O;
       }
-      const result = self.run.result!;
-      if (JSON.stringify(result.output) !== lastJson) yield result.output;
+      // the validated output last, even when it equals the last partial (as pydantic-ai)
+      yield self.run.result!.output;
     };
     return debounced(source(), options.debounceMs ?? 0, (_a, b) => b);
   }

@@ -62,10 +62,30 @@ export interface Tool<Deps = any, R = unknown> {
 
 const TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key. */
+/** Removes properties that have a `default` from `required`, at every depth (in place). */
+function defaultsNotRequired(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) defaultsNotRequired(n);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const props = o['properties'] as Record<string, Record<string, unknown>> | undefined;
+  if (props !== undefined && Array.isArray(o['required'])) {
+    o['required'] = (o['required'] as string[]).filter((k) => props[k]?.['default'] === undefined);
+  }
+  for (const v of Object.values(o)) defaultsNotRequired(v);
+}
+
+/**
+ * JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key,
+ * and a property with a default (`.default(…)`) not `required` — the model may leave it out,
+ * as in pydantic's schema of a parameter with a default.
+ */
 export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
   const js = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown>;
   delete js['$schema'];
+  defaultsNotRequired(js);
   return js as JsonSchema;
 }
 

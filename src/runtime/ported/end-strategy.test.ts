@@ -286,7 +286,7 @@ describe('ported from tests/test_agent.py::TestMultipleToolCalls', () => {
     const r = await new Agent({ model, outputType: OutputType, endStrategy: 'early' }).run('x');
     expect(r.output.value).toBe('second');
     const parts = lastRequestParts(r.newMessages());
-    expect(parts[0]).toMatchObject({ partKind: 'retry-prompt', toolName: 'final_result', toolCallId: 'first', content: [{ type: 'invalid_type', loc: ['value'] }] });
+    expect(parts[0]).toMatchObject({ partKind: 'retry-prompt', toolName: 'final_result', toolCallId: 'first', content: [{ type: 'missing', loc: ['value'], msg: 'Field required', input: { bad_value: 'first' } }] });
     expect(parts[1]).toMatchObject({ partKind: 'tool-return', toolCallId: 'second', content: FINAL_RESULT_PROCESSED });
   });
 
