@@ -1,0 +1,11 @@
+export { DBOSAgent } from './dbos-agent.js';
+export type { DBOSAgentOptions, WorkflowInput, WorkflowRecord } from './dbos-agent.js';
+export { DBOSModel } from './dbos-model.js';
+export type { DurableStreamEvent, EventStreamHandler, StepConfig } from './dbos-model.js';
+export type { DBOSParallelExecutionMode } from './tool-events.js';
+export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { launchDBOS, resolveSystemDatabaseUrl } from './launch.js';
+export type { LaunchOptions, LaunchedDBOS } from './launch.js';
+export { reviveError, serializeError } from './step-outcome.js';
+export type { SerializedError, StepOutcome } from './step-outcome.js';
