@@ -21,6 +21,8 @@ export interface LaunchOptions {
   applicationVersion?: string;
   /** Connections in this process's pool. Default: DBOS's (10). */
   systemDatabasePoolSize?: number;
+  /** Queues this process dequeues from. Default: all. */
+  listenQueues?: string[];
   /** DBOS log level. Default `'warn'`. */
   logLevel?: string;
   /** Options of the embedded server, when one is started. */
@@ -62,6 +64,7 @@ export async function launchDBOS(options: LaunchOptions = {}): Promise<LaunchedD
   if (options.executorID !== undefined) config.executorID = options.executorID;
   if (options.applicationVersion !== undefined) config.applicationVersion = options.applicationVersion;
   if (options.systemDatabasePoolSize !== undefined) config.systemDatabasePoolSize = options.systemDatabasePoolSize;
+  if (options.listenQueues !== undefined) config.listenQueues = options.listenQueues;
   try {
     DBOS.setConfig(config);
     await DBOS.launch();
