@@ -21,7 +21,7 @@ import { EVAL_APP_NAME } from './eval-worker.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { resolveSystemDatabaseUrl } from './launch.js';
-import { checkConnectionBudget, lastHeartbeats, prepareHeartbeats, serverMaxConnections } from './pg-admin.js';
+import { HeartbeatReader, checkConnectionBudget, serverMaxConnections } from './pg-admin.js';
 
 /** A suite to run, with where workers find it. */
 export interface DistributedSuite {
@@ -58,6 +58,10 @@ export interface DistributedEvalOptions {
   workerCommand?: { command: string; args: string[] };
   /** Called after each case's result arrives. */
   onCaseDone?: (suite: string, row: ReportCase | ReportCaseFailure, done: number, total: number) => void;
+  /** Called once every local worker is ready to dequeue (before the cases are enqueued). */
+  onWorkersReady?: () => void;
+  /** Milliseconds to wait for local workers to be ready. Default 120000. */
+  workerStartTimeoutMs?: number;
   /** Called when a local worker has started. */
   onWorkerStart?: (worker: LocalWorker) => void;
   /** Called with the ids of workflows resumed because their executor died. */
@@ -76,6 +80,17 @@ function defaultWorkerCommand(): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
   const bin = path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-bin.ts' : 'worker-bin.js');
   return { command: process.execPath, args: bin.endsWith('.ts') ? ['--import', 'tsx', bin] : [bin] };
+}
+
+/** The URL with its password masked, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<database url>';
+  }
 }
 
 /** Plans the workflows of a run, in the order a local run reports its cases. */
@@ -121,25 +136,43 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
   const children: LocalWorker[] = [];
   const dead = new Set<string>();
   let client: DBOSClient | undefined;
+  let beats: HeartbeatReader | undefined;
   try {
     checkConnectionBudget({ workers, poolSize, coordinatorPool: COORDINATOR_POOL, maxConnections: await serverMaxConnections(url) });
     await DBOS.migrate(url);
-    await prepareHeartbeats(url);
+    beats = await HeartbeatReader.open(url);
     client = await DBOSClient.create({ systemDatabaseUrl: url, applicationName: EVAL_APP_NAME, systemDatabasePoolSize: COORDINATOR_POOL });
     await client.registerQueue(EVAL_QUEUE, { workerConcurrency: concurrency, minPollingIntervalMs: 50, onConflict: 'always_update' });
 
     const cmd = options.workerCommand ?? defaultWorkerCommand();
+    const ready: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       const executorId = `${runId}-w${i + 1}`;
       const proc = spawn(cmd.command, [...cmd.args, '--database-url', url, '--executor-id', executorId, '--pool-size', String(poolSize)], {
         cwd: options.cwd ?? process.cwd(),
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       proc.on('exit', () => dead.add(executorId));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          proc.on('message', (m: { kind?: string }) => {
+            if (m.kind === 'rehearse-worker-ready') resolve();
+          });
+          proc.on('exit', (code, sig) => reject(new Error(`local worker ${executorId} exited (${code ?? sig}) before it was ready`)));
+        }),
+      );
       const w = { executorId, process: proc };
       children.push(w);
       options.onWorkerStart?.(w);
     }
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = options.workerStartTimeoutMs ?? 120_000;
+    await Promise.race([
+      Promise.all(ready),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`local workers were not ready within ${timeoutMs} ms`)), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    options.onWorkersReady?.();
 
     const planned = planWorkflows(suites, runId);
     const c = client;
@@ -149,7 +182,7 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
         limit(() => c.enqueue({ queueName: EVAL_QUEUE, workflowName: EVAL_CASE_WORKFLOW, workflowID: p.workflowId, appVersion: EVAL_APP_VERSION }, p.input)),
       ),
     );
-    const results = await collect(c, url, planned, { workers, children, dead, deadAfterMs, options });
+    const results = await collect(c, beats, url, planned, { workers, children, dead, deadAfterMs, options });
     return suites.map((s, suiteIndex) => {
       const rows = planned.filter((p) => p.suiteIndex === suiteIndex).map((p) => results.get(p.workflowId)!);
       const reportName = s.suite.options.name ?? s.suite.dataset.name ?? s.exportName;
@@ -171,6 +204,7 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
       ),
     );
     await client?.destroy();
+    await beats?.close();
     await embedded?.stop();
   }
 }
@@ -178,6 +212,7 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
 /** Polls for results until every planned workflow finished; resumes dead executors' pending work. */
 async function collect(
   client: DBOSClient,
+  beats: HeartbeatReader,
   url: string,
   planned: Planned[],
   ctx: { workers: number; children: LocalWorker[]; dead: Set<string>; deadAfterMs: number; options: DistributedEvalOptions },
@@ -207,22 +242,23 @@ async function collect(
     if (results.size >= planned.length) break;
     if (Date.now() - lastLiveness > 1000 || ctx.dead.size > resumed.size) {
       lastLiveness = Date.now();
-      await resumeDead(client, url, remaining, ctx, resumed, started);
+      await resumeDead(client, beats, url, remaining, ctx, resumed, started);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
   return results;
 }
 
 async function resumeDead(
   client: DBOSClient,
+  heartbeats: HeartbeatReader,
   url: string,
   remaining: string[],
   ctx: { workers: number; children: LocalWorker[]; dead: Set<string>; deadAfterMs: number; options: DistributedEvalOptions },
   resumed: Set<string>,
   started: number,
 ): Promise<void> {
-  const beats = await lastHeartbeats(url);
+  const beats = await heartbeats.read();
   const now = Date.now();
   const alive = (id: string) => !ctx.dead.has(id) && (beats.get(id) ?? 0) > now - ctx.deadAfterMs;
   const pending: { workflowID: string; executorId?: string }[] = [];
@@ -242,6 +278,6 @@ async function resumeDead(
   for (const id of ctx.dead) resumed.add(id);
   const anyAlive = [...beats.keys()].some(alive);
   if (ctx.workers > 0 && !anyAlive && now - started > ctx.deadAfterMs && ctx.children.every((w) => ctx.dead.has(w.executorId))) {
-    throw new UserError(`distributed eval: no worker is alive and ${remaining.length} case(s) are left; start workers with rehearse-worker --database-url ${url}`);
+    throw new UserError(`distributed eval: no worker is alive and ${remaining.length} case(s) are left; start workers with rehearse-worker --database-url ${redactUrl(url)}`);
   }
 }

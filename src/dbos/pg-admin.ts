@@ -62,11 +62,6 @@ async function ensureHeartbeatTable(c: PgClient): Promise<void> {
   await c.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (executor_id text PRIMARY KEY, beat_at_ms bigint NOT NULL)`);
 }
 
-/** Creates the heartbeat table if missing (the coordinator does it before workers start). */
-export async function prepareHeartbeats(url: string): Promise<void> {
-  await withClient(url, ensureHeartbeatTable);
-}
-
 /** A worker's heartbeat: writes `now` for `executorId` every `intervalMs` until stopped. */
 export async function startHeartbeat(url: string, executorId: string, intervalMs: number): Promise<{ stop(): Promise<void> }> {
   const c = newClient(url);
@@ -84,9 +79,12 @@ export async function startHeartbeat(url: string, executorId: string, intervalMs
       await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
     }
   }
-  let pending: Promise<unknown> = Promise.resolve();
+  let pending: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    pending = beat().catch(() => undefined);
+    // one query at a time on this connection: skip a beat while the last one is still running
+    pending ??= beat()
+      .catch(() => undefined)
+      .finally(() => (pending = undefined));
   }, intervalMs);
   timer.unref();
   return {
@@ -99,12 +97,25 @@ export async function startHeartbeat(url: string, executorId: string, intervalMs
   };
 }
 
-/** Last heartbeat (epoch ms) of each executor that has one. */
-export async function lastHeartbeats(url: string): Promise<Map<string, number>> {
-  return withClient(url, async (c) => {
-    const exists = await c.query(`SELECT to_regclass($1) AS t`, [TABLE]);
-    if (exists.rows[0]!['t'] === null) return new Map();
-    const rows = (await c.query(`SELECT executor_id, beat_at_ms FROM ${TABLE}`)).rows;
+/** Reads heartbeats over one kept connection (the coordinator's). */
+export class HeartbeatReader {
+  private constructor(private readonly client: PgClient) {}
+
+  /** Connects and creates the heartbeat table if missing (so workers find it). */
+  static async open(url: string): Promise<HeartbeatReader> {
+    const c = newClient(url);
+    await c.connect();
+    await ensureHeartbeatTable(c);
+    return new HeartbeatReader(c);
+  }
+
+  /** Last heartbeat (epoch ms) of each executor that has one. */
+  async read(): Promise<Map<string, number>> {
+    const rows = (await this.client.query(`SELECT executor_id, beat_at_ms FROM ${TABLE}`)).rows;
     return new Map(rows.map((r) => [String(r['executor_id']), Number(r['beat_at_ms'])]));
-  });
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
 }

@@ -44,7 +44,11 @@ export async function workerMain(argv: readonly string[]): Promise<number> {
   await runWorker({
     databaseUrl,
     signal: stop.signal,
-    onReady: (id) => process.stderr.write(`rehearse-worker ${id} ready\n`),
+    onReady: (id) => {
+      process.stderr.write(`rehearse-worker ${id} ready\n`);
+      // a coordinator that started this worker listens on the IPC channel
+      process.send?.({ kind: 'rehearse-worker-ready', executorID: id });
+    },
     ...(opts.executorId !== undefined ? { executorID: opts.executorId } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
