@@ -42,6 +42,7 @@ interface ChildResult {
   output: string;
   messages: number;
   played?: boolean[];
+  calls: number;
 }
 
 interface Child {
@@ -51,12 +52,26 @@ interface Child {
 }
 
 let pg: EmbeddedPostgres;
-let server: FakeOpenAIServer;
 let dir: string;
+const servers: FakeOpenAIServer[] = [];
 
-function child(env: Record<string, string>): Child {
+/**
+ * Each test has its own fake server, counting only its requests, and its own system database
+ * (tests run concurrently, and DBOS recovery re-enqueues work that any process of the same
+ * application on that database may pick up).
+ */
+async function fakeServer(database: string): Promise<{ server: FakeOpenAIServer; url: string }> {
+  const server = await startFakeOpenAIServer({ respond });
+  servers.push(server);
+  const url = new URL(pg.url);
+  url.pathname = `/${database}`;
+  return { server, url: url.toString() };
+}
+
+function child(t: { server: FakeOpenAIServer; url: string }, env: Record<string, string>): Child {
+  const server = t.server;
   const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, DATABASE_URL: pg.url, OPENAI_BASE_URL: server.baseURL, TOOL_MS: '10', ...env },
+    env: { ...process.env, DATABASE_URL: t.url, OPENAI_BASE_URL: server.baseURL, TOOL_MS: '10', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -87,47 +102,62 @@ async function killAfterToolStarts(c: Child): Promise<void> {
 }
 
 beforeAll(async () => {
-  [pg, server, dir] = await Promise.all([startEmbeddedPostgres(), startFakeOpenAIServer({ respond }), mkdtemp(join(tmpdir(), 'rehearse-crash-'))]);
+  [pg, dir] = await Promise.all([startEmbeddedPostgres(), mkdtemp(join(tmpdir(), 'rehearse-crash-'))]);
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([pg?.stop(), server?.close(), dir ? rm(dir, { recursive: true, force: true }) : undefined]);
+  await Promise.all([pg?.stop(), ...servers.map((s) => s.close()), dir ? rm(dir, { recursive: true, force: true }) : undefined]);
 }, 60_000);
 
-describe('crash recovery of a durable agent', () => {
+describe.concurrent('crash recovery of a durable agent', () => {
   it('against a fake server: SIGKILL mid-tool, recovered by the same executor id, no completed request re-sent', async () => {
+    const t = await fakeServer('crash_server');
+    const server = t.server;
     const before = server.requests.length;
-    const uninterrupted = await child({ EXECUTOR_ID: 'exec-a', WORKFLOW_ID: 'wf-plain', PHASE: 'start' }).result;
+    const uninterrupted = await child(t, { EXECUTOR_ID: 'exec-a', WORKFLOW_ID: 'wf-plain', PHASE: 'start' }).result;
     expect(server.requests.length - before).toBe(2);
     expect(uninterrupted.output).toBe('It is Paris: 21 degrees.');
 
     const start = server.requests.length;
-    const doomed = child({ EXECUTOR_ID: 'exec-b', WORKFLOW_ID: 'wf-crash', PHASE: 'start', TOOL_MS: '600000' });
+    const doomed = child(t, { EXECUTOR_ID: 'exec-b', WORKFLOW_ID: 'wf-crash', PHASE: 'start', TOOL_MS: '600000' });
     await killAfterToolStarts(doomed);
     expect(server.requests.length - start).toBe(1);
 
-    const recovered = await child({ EXECUTOR_ID: 'exec-b', WORKFLOW_ID: 'wf-crash', PHASE: 'recover' }).result;
-    expect(recovered).toEqual(uninterrupted);
+    const recovered = await child(t, { EXECUTOR_ID: 'exec-b', WORKFLOW_ID: 'wf-crash', PHASE: 'recover' }).result;
+    expect(recovered).toEqual({ ...uninterrupted });
     // one request before the crash, one after: the first was not sent again
     expect(server.requests.length - start).toBe(2);
     const sent = server.requests.slice(start).map((r) => (r.body as { messages: unknown[] }).messages.length);
     expect(sent).toEqual([1, 3]);
     // the request after recovery is the uninterrupted run's second request
     expect(server.requests[start + 1]!.body).toEqual(server.requests[before + 1]!.body);
-  }, 120_000);
+  }, 300_000);
 
   it('with a cassette: the recovered process replays only the request after the crash', async () => {
+    const t = await fakeServer('crash_cassette');
+    const server = t.server;
     const cassette = join(dir, 'crash.yaml');
-    const recorded = await child({ EXECUTOR_ID: 'exec-c', WORKFLOW_ID: 'wf-rec', PHASE: 'start', CASSETTE: cassette, CASSETTE_MODE: 'all' }).result;
+    const recorded = await child(t, { EXECUTOR_ID: 'exec-c', WORKFLOW_ID: 'wf-rec', PHASE: 'start', CASSETTE: cassette, CASSETTE_MODE: 'all' }).result;
     expect(recorded.output).toBe('It is Paris: 21 degrees.');
 
     const offline = server.requests.length;
-    const doomed = child({ EXECUTOR_ID: 'exec-d', WORKFLOW_ID: 'wf-cas', PHASE: 'start', TOOL_MS: '600000', CASSETTE: cassette, CASSETTE_MODE: 'none' });
+    const doomed = child(t, { EXECUTOR_ID: 'exec-d', WORKFLOW_ID: 'wf-cas', PHASE: 'start', TOOL_MS: '600000', CASSETTE: cassette, CASSETTE_MODE: 'none' });
     await killAfterToolStarts(doomed);
-    const recovered = await child({ EXECUTOR_ID: 'exec-d', WORKFLOW_ID: 'wf-cas', PHASE: 'recover', CASSETTE: cassette, CASSETTE_MODE: 'none' }).result;
+    const recovered = await child(t, { EXECUTOR_ID: 'exec-d', WORKFLOW_ID: 'wf-cas', PHASE: 'recover', CASSETTE: cassette, CASSETTE_MODE: 'none' }).result;
     expect(recovered.output).toBe(recorded.output);
     expect(recovered.messages).toBe(recorded.messages);
     // interaction 1 came from the step record, only interaction 2 was replayed
     expect(recovered.played).toEqual([false, true]);
     expect(server.requests.length).toBe(offline);
-  }, 120_000);
+  }, 300_000);
+
+  it('with a FunctionModel behind override: after recovery only the request after the crash reaches it', async () => {
+    const t = await fakeServer('crash_function');
+    const server = t.server;
+    const plain = await child(t, { EXECUTOR_ID: 'exec-e', WORKFLOW_ID: 'wf-fn-plain', PHASE: 'start', MODEL: 'function' }).result;
+    expect(plain).toMatchObject({ output: 'It is Paris: 21 degrees.', calls: 2 });
+    const doomed = child(t, { EXECUTOR_ID: 'exec-f', WORKFLOW_ID: 'wf-fn', PHASE: 'start', TOOL_MS: '600000', MODEL: 'function' });
+    await killAfterToolStarts(doomed);
+    const recovered = await child(t, { EXECUTOR_ID: 'exec-f', WORKFLOW_ID: 'wf-fn', PHASE: 'recover', MODEL: 'function' }).result;
+    expect(recovered).toEqual({ ...plain, calls: 1 });
+  }, 300_000);
 });

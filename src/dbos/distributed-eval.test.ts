@@ -48,7 +48,7 @@ describe('evaluateOnWorkers', () => {
     expect(reports[1]!.cases.map((c) => c.name)).toEqual(['Case 1', 'Case 2']);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toHaveLength(18);
-  }, 180_000);
+  }, 300_000);
 
   it('a worker SIGKILLed mid-run: its cases finish on the others, each reported exactly once', async () => {
     const marker = join(dir, 'executions.log');
@@ -97,7 +97,7 @@ describe('evaluateOnWorkers', () => {
       delete process.env['SAMPLE_TASK_MS'];
       delete process.env['SAMPLE_MARKER'];
     }
-  }, 180_000);
+  }, 300_000);
 
   it('refuses a pool budget over max_connections with a clear error', () => {
     expect(() => checkConnectionBudget({ workers: 10, poolSize: 10, coordinatorPool: 4, maxConnections: 100 })).toThrow(
