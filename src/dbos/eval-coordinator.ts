@@ -48,6 +48,8 @@ export interface DistributedEvalOptions {
   runId?: string;
   /** Cases each worker runs at once. Default 10. */
   workerConcurrency?: number;
+  /** Minimum milliseconds between a worker's queue polls (DBOS `minPollingIntervalMs`). Default 200. */
+  pollingIntervalMs?: number;
   /** Database connections per worker. Default 10. */
   poolSize?: number;
   /** Milliseconds without a heartbeat after which a worker counts as dead. Default 5000. */
@@ -142,7 +144,7 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
     await DBOS.migrate(url);
     beats = await HeartbeatReader.open(url);
     client = await DBOSClient.create({ systemDatabaseUrl: url, applicationName: EVAL_APP_NAME, systemDatabasePoolSize: COORDINATOR_POOL });
-    await client.registerQueue(EVAL_QUEUE, { workerConcurrency: concurrency, minPollingIntervalMs: 50, onConflict: 'always_update' });
+    await client.registerQueue(EVAL_QUEUE, { workerConcurrency: concurrency, minPollingIntervalMs: options.pollingIntervalMs ?? 200, onConflict: 'always_update' });
 
     const cmd = options.workerCommand ?? defaultWorkerCommand();
     const ready: Promise<void>[] = [];

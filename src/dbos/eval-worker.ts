@@ -49,7 +49,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       systemDatabasePoolSize: poolSize,
       listenQueues: [EVAL_QUEUE],
     });
-    await DBOS.registerQueue(EVAL_QUEUE, { workerConcurrency: options.concurrency ?? 10, minPollingIntervalMs: 50, onConflict: 'never_update' });
+    await DBOS.registerQueue(EVAL_QUEUE, { workerConcurrency: options.concurrency ?? 10, minPollingIntervalMs: 200, onConflict: 'never_update' });
     options.onReady?.(executorID);
     await new Promise<void>((resolve) => {
       if (options.signal?.aborted) return resolve();
