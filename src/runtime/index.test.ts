@@ -12,7 +12,7 @@ describe('rehearse public API', () => {
       'ToolOutput', 'NativeOutput', 'PromptedOutput', 'TextOutput',
       'ImageUrl', 'DocumentUrl', 'BinaryContent',
       'PartsManager', 'StreamedResponse', 'StreamedRunResult', 'AgentRun', 'AgentRunResult',
-      'setAllowModelRequests', 'withAllowModelRequests', 'captureRunMessages', 'inferModel', 'registerModelProvider',
+      'setAllowModelRequests', 'withAllowModelRequests', 'registerModelRequestInterception', 'interceptedErrorFor', 'modelRequestServing', 'captureRunMessages', 'inferModel', 'registerModelProvider',
       'InstrumentationSettings',
     ];
     for (const n of names) expect(runtime, n).toHaveProperty(n);

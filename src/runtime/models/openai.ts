@@ -10,7 +10,7 @@ import { registerModelProvider } from '../infer-model.js';
 import type { FinishReason, ModelMessage, ModelResponse, ModelResponsePart, TextPart, ThinkingPart } from '../messages.js';
 import { generateToolCallId, nowIso } from '../messages.js';
 import type { Model, ModelRequestParameters, OutputObjectDefinition, ToolDefinition } from '../model.js';
-import { checkAllowModelRequests } from '../request-guard.js';
+import { checkAllowModelRequests, interceptedErrorFor } from '../request-guard.js';
 import type { ModelSettings } from '../settings.js';
 import { mergeModelSettings } from '../settings.js';
 import type { ModelResponseStreamEvent } from '../stream-events.js';
@@ -115,8 +115,13 @@ function addUsage(a: RequestUsage, b: RequestUsage): RequestUsage {
  * Turns an SDK error into rehearse's: an HTTP error status → `ModelHTTPError` (body = the
  * response's `error` object, as pydantic-ai's), a connection failure or timeout → `ModelAPIError`;
  * both keep the SDK error as `cause`. Anything else (including user aborts) is returned unchanged.
+ * An error that a registered interception layer claims (a cassette's `CassetteMismatch` or
+ * `CassetteEscape`, see `interceptedErrorFor`) is returned as itself.
  */
 export function mapOpenAIError(error: unknown, modelName: string): unknown {
+  // a test double's own error (a cassette miss or escape) is surfaced as itself, not wrapped
+  const intercepted = interceptedErrorFor(error);
+  if (intercepted !== undefined) return intercepted;
   if (error instanceof APIUserAbortError) return error;
   if (error instanceof APIConnectionError) return new ModelAPIError({ modelName, message: error.message, cause: error });
   if (error instanceof APIError) {
@@ -319,7 +324,7 @@ export class OpenAIChatModel implements Model {
    * @throws ModelHTTPError on an HTTP error status; ModelAPIError on connection errors and timeouts.
    */
   async request(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<ModelResponse> {
-    checkAllowModelRequests(this.modelName);
+    checkAllowModelRequests(this.modelName, { url: this.baseUrl });
     const { body, options } = await this.buildRequest(messages, settings, params, false);
     const client = this.client;
     let completion: ChatCompletion;
@@ -338,7 +343,7 @@ export class OpenAIChatModel implements Model {
    * @throws UserError at call time for native tools the model cannot run.
    */
   requestStream(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): OpenAIStreamedResponse {
-    checkAllowModelRequests(this.modelName);
+    checkAllowModelRequests(this.modelName, { url: this.baseUrl });
     this.mapNativeTools(params); // unsupported native tools fail at call time, as `request` does
     const open = async (): Promise<AsyncIterable<ChatCompletionChunk>> => {
       const { body, options } = await this.buildRequest(messages, settings, params, true);
