@@ -123,6 +123,26 @@ const eventsWorkflow = DBOS.registerWorkflow(
   { name: 'test.eventsWorkflow' },
 );
 
+const whoAmI = tool({ name: 'who_am_i', parameters: z.object({}), execute: (_args, ctx) => `user ${String(ctx.deps)}` });
+const depsAgent = new DBOSAgent(new Agent<string>({ name: 'deps', model: new TestModel(), tools: [whoAmI] }));
+const iterWorkflow = DBOS.registerWorkflow(
+  async (prompt: string) => {
+    const kinds: string[] = [];
+    const run = durable.iter(prompt);
+    for await (const node of run) kinds.push(node.nodeKind);
+    return { kinds, output: run.result!.output };
+  },
+  { name: 'test.iterWorkflow' },
+);
+const twoAgents = DBOS.registerWorkflow(
+  async (prompt: string) => {
+    const a = await durable.run(prompt);
+    const b = await streamer.run(prompt);
+    return [a.output, b.output];
+  },
+  { name: 'test.twoAgents' },
+);
+
 // ------------------------------------------------------------------ lifecycle
 
 let dbos: LaunchedDBOS;
@@ -221,6 +241,29 @@ describe('DBOSAgent', () => {
     const r = await durable.override({ model: new TestModel({ customOutputText: 'overridden' }) }, () => DBOS.withNextWorkflowID('math-ov', () => durable.run('x')));
     expect(r.output).toBe('overridden');
     expect((await stepNames('math-ov'))[0]).toBe('math__model.request');
+  });
+
+  it('iter inside a workflow: nodes as usual, model requests as steps', async () => {
+    const got = await DBOS.withNextWorkflowID('iter-1', () => iterWorkflow('add them'));
+    expect(got.output).toBe('sum is 5');
+    expect(got.kinds).toEqual(['user-prompt', 'model-request', 'call-tools', 'model-request', 'call-tools', 'end']);
+    expect(await stepNames('iter-1')).toEqual(['math__model.request', 'math__model.request']);
+  });
+
+  it('two durable agents in one workflow run as child workflows with their own step names', async () => {
+    const got = await DBOS.withNextWorkflowID('two-1', () => twoAgents('x'));
+    expect(got).toEqual(['sum is 5', 'streamed words here']);
+    const steps = (await DBOS.listWorkflowSteps('two-1')) ?? [];
+    const children = [...new Set(steps.map((st) => st.childWorkflowID).filter((id): id is string => id !== null))];
+    expect(children).toHaveLength(2);
+    expect((await Promise.all(children.map((id) => DBOS.getWorkflowStatus(id)))).map((st) => st?.workflowName)).toEqual(['math.run', 'streamer.run']);
+  });
+
+  it('deps are workflow inputs; override({ deps }) reaches tools inside the workflow', async () => {
+    const r = await depsAgent.run('who', { deps: 'ada' });
+    expect(r.output).toBe('{"who_am_i":"user ada"}');
+    const o = await depsAgent.override({ deps: 'grace' }, () => depsAgent.run('who', { deps: 'ada' }));
+    expect(o.output).toBe('{"who_am_i":"user grace"}');
   });
 
   it('rejects options a workflow cannot record, a missing name and a duplicate name', async () => {
