@@ -1,7 +1,7 @@
 /**
  * The coordinator of a distributed eval run (`rehearse eval --workers N`): enqueues one
  * durable workflow per case × repeat on the `rehearse-eval` queue, starts N local worker
- * processes (others may join with `rehearse-worker`), resumes the pending workflows of dead
+ * processes (others may join with `rehearse worker`), resumes the pending workflows of dead
  * workers on the survivors (DBOS has no heartbeat of its own), and assembles one report per
  * suite equal to a local run's, every case exactly once.
  */
@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { DBOS, DBOSClient } from '@dbos-inc/dbos-sdk';
 import pLimit from 'p-limit';
 import { UserError } from '../runtime/index.js';
@@ -30,6 +31,10 @@ export interface DistributedSuite {
   /** Its named export. */
   exportName: string;
   suite: EvalSuite;
+  /** Report name. Default: the suite's `options.name`, else its dataset's name, else `exportName`. */
+  name?: string;
+  /** Runs per case. Default: the suite's `options.repeat`, else 1. */
+  repeat?: number;
 }
 
 /** A local worker process the coordinator started. */
@@ -56,7 +61,7 @@ export interface DistributedEvalOptions {
   deadAfterMs?: number;
   /** Working directory of local workers. Default `process.cwd()`. */
   cwd?: string;
-  /** How to start a local worker: command and arguments before the worker's own. Default: this Node with the `worker-bin` module (via tsx for sources). */
+  /** How to start a local worker: command and arguments before `--database-url …` (`rehearse worker`'s). Default: `rehearse worker` of the rehearse package resolved from `cwd`. */
   workerCommand?: { command: string; args: string[] };
   /** Called after each case's result arrives. */
   onCaseDone?: (suite: string, row: ReportCase | ReportCaseFailure, done: number, total: number) => void;
@@ -78,10 +83,21 @@ interface Planned {
 
 const COORDINATOR_POOL = 4;
 
-function defaultWorkerCommand(): { command: string; args: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const bin = path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-bin.ts' : 'worker-bin.js');
-  return { command: process.execPath, args: bin.endsWith('.ts') ? ['--import', 'tsx', bin] : [bin] };
+/**
+ * `rehearse worker` of the rehearse package seen from `cwd`: its sources through tsx in a
+ * checkout, else its built bin.
+ * @throws UserError when rehearse cannot be resolved from `cwd`.
+ */
+function defaultWorkerCommand(cwd: string): { command: string; args: string[] } {
+  let dir: string;
+  try {
+    dir = path.dirname(createRequire(path.join(cwd, 'noop.js')).resolve('rehearse/package.json'));
+  } catch {
+    throw new UserError(`cannot find the rehearse package from ${cwd} to start workers: pass workerCommand`);
+  }
+  const src = path.join(dir, 'src', 'cli', 'bin.ts');
+  if (existsSync(src)) return { command: process.execPath, args: ['--import', 'tsx', src, 'worker'] };
+  return { command: process.execPath, args: [path.join(dir, 'dist', 'cli', 'bin.js'), 'worker'] };
 }
 
 /** The URL with its password masked, for messages. */
@@ -95,12 +111,16 @@ function redactUrl(url: string): string {
   }
 }
 
+function suiteReportName(s: DistributedSuite): string {
+  return s.name ?? s.suite.options.name ?? s.suite.dataset.name ?? s.exportName;
+}
+
 /** Plans the workflows of a run, in the order a local run reports its cases. */
 export function planWorkflows(suites: readonly DistributedSuite[], runId: string): Planned[] {
   const planned: Planned[] = [];
   suites.forEach((s, suiteIndex) => {
-    const repeat = s.suite.options.repeat ?? 1;
-    const reportName = s.suite.options.name ?? s.suite.dataset.name ?? s.exportName;
+    const repeat = s.repeat ?? s.suite.options.repeat ?? 1;
+    const reportName = suiteReportName(s);
     s.suite.dataset.cases.forEach((_c, caseIndex) => {
       for (let r = 1; r <= repeat; r++) {
         planned.push({
@@ -146,7 +166,7 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
     client = await DBOSClient.create({ systemDatabaseUrl: url, applicationName: EVAL_APP_NAME, systemDatabasePoolSize: COORDINATOR_POOL });
     await client.registerQueue(EVAL_QUEUE, { workerConcurrency: concurrency, minPollingIntervalMs: options.pollingIntervalMs ?? 200, onConflict: 'always_update' });
 
-    const cmd = options.workerCommand ?? defaultWorkerCommand();
+    const cmd = options.workerCommand ?? defaultWorkerCommand(options.cwd ?? process.cwd());
     const ready: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       const executorId = `${runId}-w${i + 1}`;
@@ -187,9 +207,8 @@ export async function evaluateOnWorkers(suites: readonly DistributedSuite[], opt
     const results = await collect(c, beats, url, planned, { workers, children, dead, deadAfterMs, options });
     return suites.map((s, suiteIndex) => {
       const rows = planned.filter((p) => p.suiteIndex === suiteIndex).map((p) => results.get(p.workflowId)!);
-      const reportName = s.suite.options.name ?? s.suite.dataset.name ?? s.exportName;
       return new EvaluationReport({
-        name: reportName,
+        name: suiteReportName(s),
         cases: rows.flatMap((r) => (r.kind === 'case' ? [r.row] : [])),
         failures: rows.flatMap((r) => (r.kind === 'failure' ? [r.row] : [])),
       });
@@ -280,6 +299,6 @@ async function resumeDead(
   for (const id of ctx.dead) resumed.add(id);
   const anyAlive = [...beats.keys()].some(alive);
   if (ctx.workers > 0 && !anyAlive && now - started > ctx.deadAfterMs && ctx.children.every((w) => ctx.dead.has(w.executorId))) {
-    throw new UserError(`distributed eval: no worker is alive and ${remaining.length} case(s) are left; start workers with rehearse-worker --database-url ${redactUrl(url)}`);
+    throw new UserError(`distributed eval: no worker is alive and ${remaining.length} case(s) are left; start workers with rehearse worker --database-url ${redactUrl(url)}`);
   }
 }

@@ -3,8 +3,7 @@
  * (to size worker pools) and worker heartbeats (DBOS has none, so the coordinator could not
  * otherwise tell a dead worker from a slow one). Uses `pg`, the driver DBOS itself uses.
  */
-import { createRequire } from 'node:module';
-import { UserError } from '../runtime/index.js';
+import { UserError, loadModuleSync } from '../runtime/index.js';
 
 interface PgClient {
   connect(): Promise<void>;
@@ -14,7 +13,7 @@ interface PgClient {
 }
 
 function newClient(url: string): PgClient {
-  const pg = createRequire(import.meta.url)('pg') as { Client: new (o: { connectionString: string }) => PgClient };
+  const pg = loadModuleSync<{ Client: new (o: { connectionString: string }) => PgClient }>('pg');
   const c = new pg.Client({ connectionString: url });
   c.on('error', () => undefined);
   return c;

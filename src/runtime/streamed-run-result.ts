@@ -3,7 +3,6 @@
  * `agent.runStreamEvents` (every event of the run), as pydantic-ai's `run_stream` and
  * `run_stream_events`.
  */
-import * as partialJson from 'partial-json';
 import type { AgentRun, AgentRunResult } from './agent-run.js';
 import type { ModelMessage } from './messages.js';
 import { CallToolsNode, End, ModelRequestNode } from './nodes.js';
@@ -187,6 +186,8 @@ export class StreamedRunResult<O> {
     const self = this;
     const toolName = this.finalResultEvent.toolName;
     const source = async function* (): AsyncGenerator<O | Partial<O>> {
+      // partial-json loads on first use, so importing rehearse does not pay for it
+      const partialJson = toolName === undefined ? undefined : await import('partial-json');
       let text = '';
       let args = '';
       let index: number | undefined;
@@ -210,7 +211,7 @@ export class StreamedRunResult<O> {
           } else continue;
           let partial: unknown;
           try {
-            partial = args.trim() === '' ? undefined : partialJson.parse(args);
+            partial = args.trim() === '' ? undefined : partialJson!.parse(args);
           } catch {
             continue;
           }
