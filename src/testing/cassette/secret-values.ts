@@ -137,6 +137,8 @@ export interface ValueMatch {
 /** Layers 2 and 3 compiled: token patterns and known-secret forms, with a fast no-match path. */
 export class SecretValues {
   private readonly patterns: SecretPattern[];
+  /** The same patterns without word-boundary guards, for the bytes of binary bodies (no words there). */
+  private readonly bytePatterns: SecretPattern[];
   private readonly extraPatterns: boolean;
   private readonly known: RegExp | undefined;
   /** Number of known secrets (each looked for in all its forms). */
@@ -149,29 +151,37 @@ export class SecretValues {
       name,
       pattern: new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
     }));
+    this.bytePatterns = this.patterns.map(({ name, pattern }) => ({
+      name,
+      pattern: new RegExp(pattern.source.split(START).join('').replace(/^\\b/, ''), pattern.flags),
+    }));
     const values = [...new Set(args.values ?? [])].filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED);
     this.knownCount = values.length;
     const forms = [...new Set(values.flatMap(secretForms))].sort((a, b) => b.length - a.length);
     this.known = forms.length === 0 ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
   }
 
-  /** Replaces every token-format match and known-secret form in `s` (`Bearer x` becomes `Bearer REDACTED`). */
-  replace(s: string): string {
+  /**
+   * Replaces every token-format match and known-secret form in `s` (`Bearer x` becomes
+   * `Bearer REDACTED`). `bytes`: `s` holds binary data one byte per character, where a token
+   * may touch any byte.
+   */
+  replace(s: string, bytes = false): string {
     let out = s;
     if (this.known !== undefined) out = out.replace(this.known, REDACTED);
     if (!this.extraPatterns && !MAYBE_BUILTIN.test(out)) return out;
-    for (const { pattern } of this.patterns) {
+    for (const { pattern } of bytes ? this.bytePatterns : this.patterns) {
       out = out.replace(pattern, (m) => (/^bearer\s/i.test(m) ? `${m.slice(0, 6)} ${REDACTED}` : REDACTED));
     }
     return out;
   }
 
   /** Every token-format match and known-secret form in `s` (nothing for an already redacted text). */
-  find(s: string): ValueMatch[] {
+  find(s: string, bytes = false): ValueMatch[] {
     const out: ValueMatch[] = [];
     if (this.known !== undefined) for (const m of s.matchAll(this.known)) out.push({ index: m.index, text: m[0], rule: 'known secret' });
     if (this.extraPatterns || MAYBE_BUILTIN.test(s))
-      for (const { name, pattern } of this.patterns) for (const m of s.matchAll(pattern)) out.push({ index: m.index, text: m[0], rule: name });
+      for (const { name, pattern } of bytes ? this.bytePatterns : this.patterns) for (const m of s.matchAll(pattern)) out.push({ index: m.index, text: m[0], rule: name });
     return out;
   }
 }
