@@ -50,13 +50,21 @@ export class UsageLimitExceeded extends AgentRunError {
 
 /** The model behaved in a way the agent cannot handle, e.g. retries were exhausted. */
 export class UnexpectedModelBehavior extends AgentRunError {
-  override readonly name = 'UnexpectedModelBehavior' as const;
+  override readonly name: 'UnexpectedModelBehavior' | 'IncompleteToolCall' = 'UnexpectedModelBehavior';
   /** The response body or message content that triggered the error, if any. */
   readonly body: string | undefined;
   constructor(message: string, options?: { body?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.body = options?.body;
   }
+}
+
+/**
+ * The model hit its token limit (`finishReason: 'length'`) while writing a tool call, so the
+ * call's arguments are incomplete JSON (pydantic-ai's `IncompleteToolCall`).
+ */
+export class IncompleteToolCall extends UnexpectedModelBehavior {
+  override readonly name = 'IncompleteToolCall' as const;
 }
 
 /** A request to the model's API failed without an HTTP response (network, timeout). */
@@ -98,12 +106,20 @@ export class ModelHTTPError extends ModelAPIError {
 export class ModelRequestsDisallowed extends Error {
   override readonly name = 'ModelRequestsDisallowed' as const;
   readonly modelName: string;
-  constructor(modelName: string) {
+  /** What was recording the request (e.g. a cassette), when one was: recording needs real requests. */
+  readonly recordingBy: string | undefined;
+  constructor(modelName: string, options?: { recordingBy?: string }) {
+    const recordingBy = options?.recordingBy;
     super(
-      `Model requests are not allowed here, but a request to '${modelName}' was attempted. ` +
-        'Use TestModel, FunctionModel or a cassette, or call setAllowModelRequests(true) to allow real requests.',
+      recordingBy === undefined
+        ? `Model requests are not allowed here, but a request to '${modelName}' was attempted. ` +
+            'Use TestModel, FunctionModel or a cassette, or call setAllowModelRequests(true) to allow real requests.'
+        : `Model requests are not allowed here, but a request to '${modelName}' was attempted while ${recordingBy} records it, ` +
+            'and recording sends real requests. Allow them while you record (setAllowModelRequests(true), or ' +
+            'withAllowModelRequests(true, fn) around the recording); replaying the recorded cassette needs no permission.',
     );
     this.modelName = modelName;
+    this.recordingBy = recordingBy;
   }
 }
 

@@ -7,12 +7,12 @@
  * read as they are.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LineCounter, isNode, parseDocument, stringify, visit, type Document } from 'yaml';
 import { CORE_SCHEMA, binaryTag, load as loadYaml } from 'js-yaml';
 import type { z } from 'zod';
+import { VERSION } from '../../runtime/version.js';
 import { CassetteFormatError, CassetteSecretError, type CassetteData } from './cassette.js';
 import type { SecretDetector } from './redact.js';
 import { CASSETTE_FORMAT, CassetteFile, fromFile, toFile } from './schema.js';
@@ -25,17 +25,9 @@ const YAML_SCHEMA = CORE_SCHEMA.withTags(binaryTag);
 /** Most YAML aliases a cassette may expand (rehearse writes none; VCR.py a few): more is an alias bomb. */
 export const MAX_YAML_ALIASES = 1000;
 
-let cachedVersion: string | undefined;
-/** The rehearse package version, read from package.json (`'0.0.0'` when not found). */
+/** The rehearse package version (`VERSION`). */
 export function rehearseVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    cachedVersion = '0.0.0';
-  }
-  return cachedVersion;
+  return VERSION;
 }
 
 /** Whether `path` names a JSON cassette (`.json`); every other name is YAML. */
