@@ -232,8 +232,10 @@ describe('the three layers', () => {
         for (let k = 0; k < 3; k++) expect(text).not.toContain(Buffer.from(s).subarray(k, k + 9).toString('base64'));
       }
       // short values, plain words, booleans and paths are not secrets; secretEnv: false ignores the environment
-      const notSecrets = { SHORT_TOKEN: 'abc', DEPLOY_KEY: 'production', SSL_KEY_FILE: '/etc/ssl/private/key.pem', FEATURE_TOKEN: 'false' };
+      const notSecrets = { SHORT_TOKEN: 'abc', DEPLOY_KEY: 'production', SSL_KEY_FILE: process.cwd(), FEATURE_TOKEN: 'false' };
       expect(new SecretDetector({}, notSecrets).values.knownCount).toBe(new SecretDetector().values.knownCount);
+      // a value that looks like a path but names no file is a secret (AWS secret keys may start with '/')
+      expect(new SecretDetector({}, { AWS_SECRET_ACCESS_KEY: '/wJalrXUtnFEMI/K7MDENG/bPxRfiCY' }).values.knownCount).toBe(new SecretDetector().values.knownCount + 1);
       expect(new SecretDetector({ secretEnv: false }, { MY_SERVICE_API_KEY: envSecret }).redactRequest(it0.request).uri).toContain(encodeURIComponent(envSecret));
     } finally {
       unregister();

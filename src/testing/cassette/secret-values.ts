@@ -6,6 +6,7 @@
  * raw, URL-encoded and base64 forms (the three base64 alignments, so a secret inside a larger
  * base64 stream is found too), as CI systems mask secrets in logs.
  */
+import { existsSync } from 'node:fs';
 
 /** The placeholder that replaces a secret. */
 export const REDACTED = 'REDACTED';
@@ -79,15 +80,17 @@ export function registeredSecrets(): SecretRegistration[] {
   return [...registry];
 }
 
-/**
- * Values of secret-looking variables that are not secrets: a single word under 16 letters
- * (`production`, `localhost`), a boolean, a file path (`SSL_KEY_FILE=/etc/ssl/key.pem`).
- */
-const NOT_SECRET_VALUE = /^([A-Za-z]{1,15}|true|false|(\.{0,2}\/|~\/|[A-Za-z]:\\)\S*)$/;
+/** Values of secret-looking variables that are not secrets: a single word under 16 letters (`production`, `localhost`), a boolean. */
+const NOT_SECRET_VALUE = /^([A-Za-z]{1,15}|true|false)$/;
+
+/** Whether `v` names an existing file or folder (`SSL_KEY_FILE=/etc/ssl/key.pem`): a path, not a secret (an AWS secret key may start with `/`). */
+function isExistingPath(v: string): boolean {
+  return /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) && existsSync(v);
+}
 
 /**
  * Values of the secret-looking variables of each environment: unique, at least
- * {@link MIN_SECRET_LENGTH} characters, not a plain word, boolean or file path.
+ * {@link MIN_SECRET_LENGTH} characters, not a plain word, a boolean or the path of an existing file.
  */
 export function envSecrets(envs: readonly (Readonly<Record<string, string | undefined>> | undefined)[]): string[] {
   const out = new Set<string>();
@@ -95,7 +98,7 @@ export function envSecrets(envs: readonly (Readonly<Record<string, string | unde
     if (env === undefined) continue;
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined || value.trim().length < MIN_SECRET_LENGTH) continue;
-      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name) && !NOT_SECRET_VALUE.test(value.trim())) out.add(value.trim());
+      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name) && !NOT_SECRET_VALUE.test(value.trim()) && !isExistingPath(value.trim())) out.add(value.trim());
     }
   }
   return [...out];
