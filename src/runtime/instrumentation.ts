@@ -164,8 +164,12 @@ export class RunInstrumentation {
     this.tracer = settings.tracer();
   }
 
+  /** Run identity put on every span of the run (`gen_ai.conversation.id`, `pydantic_ai.run_id`). */
+  private ids: Attributes = {};
+
   /** Starts the `invoke_agent` span as a child of the active context. */
-  start(model: Model): void {
+  start(model: Model, ids?: { runId: string; conversationId: string }): void {
+    if (ids) this.ids = { 'gen_ai.conversation.id': ids.conversationId, 'pydantic_ai.run_id': ids.runId };
     const parent = otel().context.active();
     this.agentSpan = this.tracer.startSpan(
       `invoke_agent ${this.agentName}`,
@@ -178,6 +182,7 @@ export class RunInstrumentation {
           'gen_ai.request.model': model.modelName,
           agent_name: this.agentName,
           model_name: model.modelName,
+          ...this.ids,
         },
       },
       parent,
@@ -199,6 +204,7 @@ export class RunInstrumentation {
       'gen_ai.request.model': model.modelName,
       model_request_parameters: JSON.stringify(params),
       ...settingsAttributes(settings),
+      ...this.ids,
     };
     if (model.baseUrl) {
       try {
@@ -264,7 +270,7 @@ export class RunInstrumentation {
   }
 
   /** Wraps one function tool call in an `execute_tool {name}` span. */
-  async tool(call: ToolCallPart, fn: () => Promise<ToolReturnPart | RetryPromptPart>): Promise<ToolReturnPart | RetryPromptPart> {
+  async tool<R extends ToolReturnPart | RetryPromptPart | undefined>(call: ToolCallPart, fn: () => Promise<R>): Promise<R> {
     const attributes: Attributes = {
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': call.toolName,
@@ -274,7 +280,8 @@ export class RunInstrumentation {
     const span = this.tracer.startSpan(`execute_tool ${call.toolName}`, { kind: otel().SpanKind.INTERNAL, attributes }, this.agentContext ?? otel().context.active());
     try {
       const r = await otel().context.with(otel().trace.setSpan(otel().context.active(), span), fn);
-      if (r.partKind === 'retry-prompt') {
+      if (r === undefined) span.setAttribute('pydantic_ai.tool.deferred', true);
+      else if (r.partKind === 'retry-prompt') {
         if (this.settings.includeContent) span.setAttribute('gen_ai.tool.call.result', retryPromptText(r));
         span.setStatus({ code: otel().SpanStatusCode.ERROR, message: typeof r.content === 'string' ? r.content : 'validation failed' });
       } else if (this.settings.includeContent) {
@@ -290,10 +297,11 @@ export class RunInstrumentation {
   }
 
   /** Ends the agent span with the run's outcome. */
-  finish(outcome: { output?: unknown; error?: unknown; messages: readonly ModelMessage[]; usage: RunUsage }): void {
+  finish(outcome: { output?: unknown; error?: unknown; messages: readonly ModelMessage[]; usage: RunUsage; metadata?: Record<string, unknown> | undefined }): void {
     const span = this.agentSpan;
     if (!span) return;
     const a: Attributes = {
+      ...(outcome.metadata !== undefined ? { metadata: JSON.stringify(outcome.metadata) } : {}),
       'gen_ai.aggregated_usage.input_tokens': outcome.usage.inputTokens,
       'gen_ai.aggregated_usage.output_tokens': outcome.usage.outputTokens,
       'rehearse.usage.requests': outcome.usage.requests,

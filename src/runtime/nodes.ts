@@ -17,6 +17,13 @@ import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } 
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
 import { renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
+import { planResume } from './deferred-calls.js';
+import type { ResumeResults } from './deferred-calls.js';
+import { prepareStepTools } from './tool-manager.js';
+import { applyModelRequestHooks, hasRequestHooks, requestThroughHooks, stampMessage, toolsetInstructions } from './node-hooks.js';
+import type { ModelSettings } from './settings.js';
+
+const NO_SETTINGS: unique symbol = Symbol('no settings');
 
 export type { FinalResult } from './tool-execution.js';
 
@@ -65,6 +72,7 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
   const parts = await agentInstructions(state);
+  await toolsetInstructions(state, parts);
   const out = state.output;
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
@@ -87,6 +95,11 @@ export class UserPromptNode {
    */
   async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
     const history = state.messages;
+    if (state.deferredToolResults !== undefined) {
+      const plan = planResume(history, state.deferredToolResults);
+      state.deferredToolResults = undefined;
+      return new CallToolsNode(plan.response, { resume: plan.resume, skip: plan.skip, userPrompt: this.userPrompt });
+    }
     const last = history[history.length - 1];
     if (this.userPrompt === undefined) {
       if (last?.kind === 'request') {
@@ -136,6 +149,8 @@ export class ModelRequestNode {
   readonly nodeKind = 'model-request' as const;
   private result: ModelResponse | undefined;
   private streamed = false;
+  /** Settings a `beforeModelRequest` hook chose for this request. */
+  private settings: ModelSettings | undefined | typeof NO_SETTINGS = NO_SETTINGS;
   constructor(readonly request: ModelRequest) {}
 
   /** The response, once the node has run or been streamed. */
@@ -151,6 +166,7 @@ export class ModelRequestNode {
   private async prepare(state: RunState<any>): Promise<{ params: ModelRequestParameters; messages: ModelMessage[] }> {
     throwIfAborted(state);
     rollToolRetries(state);
+    await prepareStepTools(state, state.runStep + 1);
     const customize = state.model.customizeRequestParameters;
     const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
     const instructions = await computeInstructions(state, params);
@@ -159,15 +175,22 @@ export class ModelRequestNode {
     if (state.messages.length === 0 && this.request.parts.length === 0 && instructions === undefined) {
       throw new UserError('No message history, user prompt, or instructions provided');
     }
+    stampMessage(state, this.request);
     state.messages.push(this.request);
     state.runStep += 1;
     state.lastMaxTokens = state.modelSettings?.maxTokens;
     state.usageLimits?.checkBeforeRequest(state.usage);
+    if (state.capability?.has('beforeModelRequest')) {
+      const rc = await applyModelRequestHooks(state, params);
+      this.settings = rc.modelSettings;
+      return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
+    }
     return { params, messages: cleanMessageHistory(state.messages) };
   }
 
   private finish(state: RunState<any>, response: ModelResponse, counted: boolean): CallToolsNode {
     if (response.modelName === undefined) response.modelName = state.model.modelName;
+    stampMessage(state, response);
     if (!counted) state.usage.requests += 1;
     state.usage.incr(response.usage);
     state.messages.push(response);
@@ -181,9 +204,17 @@ export class ModelRequestNode {
     if (this.result !== undefined) return new CallToolsNode(this.result);
     if (this.streamed) throw new Error('ModelRequestNode: the stream was not consumed to the end');
     const { params, messages } = await this.prepare(state);
-    const response = state.instrumentation
-      ? await state.instrumentation.chat(state.model, messages, state.modelSettings, params, () => state.model.request(messages, state.modelSettings, params))
-      : await state.model.request(messages, state.modelSettings, params);
+    const settings = this.settings === NO_SETTINGS ? state.modelSettings : this.settings;
+    const response =
+      state.capability !== undefined && hasRequestHooks(state.capability)
+        ? await requestThroughHooks(state, { model: state.model, messages, modelSettings: settings, modelRequestParameters: params }, (rc) =>
+            state.instrumentation
+              ? state.instrumentation.chat(rc.model, rc.messages, rc.modelSettings, rc.modelRequestParameters, () => rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters))
+              : rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters),
+          )
+        : state.instrumentation
+          ? await state.instrumentation.chat(state.model, messages, settings, params, () => state.model.request(messages, settings, params))
+          : await state.model.request(messages, settings, params);
     return this.finish(state, response, false);
   }
 
@@ -254,7 +285,11 @@ export class ModelRequestNode {
 export class CallToolsNode {
   readonly nodeKind = 'call-tools' as const;
   private next: ModelRequestNode | End<unknown> | undefined;
-  constructor(readonly modelResponse: ModelResponse) {}
+  constructor(
+    readonly modelResponse: ModelResponse,
+    /** @internal Deferred results applied to this response's calls (a continued run). */
+    private readonly resume?: { resume: ResumeResults; skip: ReadonlySet<string>; userPrompt: string | readonly UserContent[] | undefined },
+  ) {}
 
   /** @internal */
   async run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
@@ -308,7 +343,7 @@ export class CallToolsNode {
   }
 
   private end(state: RunState<any>, final: FinalResult<unknown>, parts: ModelRequestPart[]): End<unknown> {
-    if (parts.length > 0) state.messages.push({ kind: 'request', parts });
+    if (parts.length > 0) state.messages.push(stampMessage(state, { kind: 'request', parts }));
     return new End(final);
   }
 
@@ -354,8 +389,20 @@ export class CallToolsNode {
         const r = await this.textOutput(state, text);
         if (!('partKind' in r)) preFinal = r;
       }
-      const outcome = await processToolCalls(state, calls, preFinal, emit, (parts) => state.messages.push({ kind: 'request', parts: [...parts] }));
+      const r = this.resume;
+      if (r !== undefined) calls = calls.filter((c) => !r.skip.has(c.toolCallId));
+      if (state.toolsStep === -1) await prepareStepTools(state, state.runStep);
+      state.resume = r?.resume;
+      let outcome;
+      try {
+        outcome = await processToolCalls(state, calls, preFinal, emit, (parts) => state.messages.push(stampMessage(state, { kind: 'request', parts: [...parts] })));
+      } finally {
+        state.resume = undefined;
+      }
       if (outcome.finalResult !== undefined) return this.end(state, outcome.finalResult, outcome.parts);
+      if (r?.userPrompt !== undefined) {
+        outcome.parts.push({ partKind: 'user-prompt', content: typeof r.userPrompt === 'string' ? r.userPrompt : [...r.userPrompt], timestamp: state.now() });
+      }
       return new ModelRequestNode({ kind: 'request', parts: outcome.parts });
     }
     const alternatives: string[] = [];

@@ -9,7 +9,11 @@ import type { Model, ModelRequestParameters, ToolDefinition } from './model.js';
 import type { OutputSchema } from './output.js';
 import type { RunContext } from './run-context.js';
 import type { ModelSettings } from './settings.js';
-import type { Tool } from './tools.js';
+import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
+import type { DeferredCollector, ResumeResults } from './deferred-calls.js';
+import type { RunCapability } from './capabilities/run-capability.js';
+import type { DeferredToolResults } from './deferred.js';
+import type { AgentStreamEvent, HandleResponseEvent } from './stream-events.js';
 import type { RunUsage, UsageLimits } from './usage.js';
 import type { RunInstrumentation } from './instrumentation.js';
 
@@ -48,14 +52,39 @@ export interface RunState<Deps> {
   readonly signal: AbortSignal | undefined;
   readonly instructions: readonly (string | PromptFunction<Deps>)[];
   readonly systemPrompts: readonly (string | PromptFunction<Deps>)[];
-  readonly tools: ReadonlyMap<string, Tool<Deps>>;
-  readonly functionToolDefs: readonly ToolDefinition[];
+  /** The run's tools: agent, run and capability toolsets combined. */
+  readonly toolset: AbstractToolset<Deps>;
+  /** Tools offered at the current step (set by `prepareStepTools`). */
+  tools: ReadonlyMap<string, ToolsetTool<Deps>>;
+  functionToolDefs: readonly ToolDefinition[];
+  /** Run step the tools were prepared for; -1 before the first. */
+  toolsStep: number;
+  /** Shared across runs when the toolset is static: tools and parameters listed once. */
+  readonly toolCache: { tools?: ReadonlyMap<string, ToolsetTool<Deps>>; params?: ModelRequestParameters } | undefined;
+  /** Deferred calls met while handling the current response. */
+  deferred: DeferredCollector | undefined;
+  /** Results for deferred calls applied while handling the current response. */
+  resume: ResumeResults | undefined;
+  /** Id of this run. */
+  readonly runId: string;
+  /** Id of the conversation. */
+  readonly conversationId: string;
+  /** The run's metadata (resolved when the run starts and again when it ends). */
+  metadata: Record<string, unknown> | undefined;
+  /** Where the metadata comes from: the agent's (or override's), then the run's. */
+  readonly metadataSources: readonly (Record<string, unknown> | ((ctx: RunContext<Deps>) => Record<string, unknown>))[];
+  /** Results for deferred calls given to this run; consumed by the first node. */
+  deferredToolResults: DeferredToolResults | undefined;
+  /** Receives each step's events during `run`. */
+  readonly eventStreamHandler: ((ctx: RunContext<Deps>, events: AsyncIterable<AgentStreamEvent | HandleResponseEvent>) => Promise<void> | void) | undefined;
+  /** The capabilities of the run combined; `undefined` when there are none (fast path). */
+  readonly capability: RunCapability<Deps> | undefined;
   readonly output: OutputSchema;
   readonly outputValidators: readonly OutputValidator<Deps, unknown>[];
   readonly endStrategy: EndStrategy;
   readonly retries: number;
   readonly outputRetries: number;
-  readonly requestParams: ModelRequestParameters;
+  requestParams: ModelRequestParameters;
   /**
    * Retries used per tool name, as of the start of the current step (pydantic-ai's
    * `ctx.retries`): a tool that failed in a step gets +1 at the next step, one that succeeded
@@ -80,7 +109,7 @@ export interface RunState<Deps> {
 /** Builds a `RunContext` for the current step. */
 export function buildRunContext<Deps>(
   state: RunState<Deps>,
-  extra: { retry?: number; maxRetries?: number; toolName?: string; toolCallId?: string } = {},
+  extra: { retry?: number; maxRetries?: number; toolName?: string; toolCallId?: string; toolCallApproved?: boolean; toolCallMetadata?: Record<string, unknown> } = {},
 ): RunContext<Deps> {
   return {
     deps: state.deps,
@@ -96,6 +125,11 @@ export function buildRunContext<Deps>(
     toolCallId: extra.toolCallId,
     runStep: state.runStep,
     signal: state.signal,
+    toolCallApproved: extra.toolCallApproved ?? false,
+    toolCallMetadata: extra.toolCallMetadata,
+    runId: state.runId,
+    conversationId: state.conversationId,
+    metadata: state.metadata,
   };
 }
 

@@ -9,7 +9,9 @@ import type { OutputToolEntry } from './output.js';
 import { buildRunContext, checkIncompleteToolCall, consumeToolRetry } from './run-state.js';
 import type { RunState } from './run-state.js';
 import type { HandleResponseEvent } from './stream-events.js';
-import type { Tool } from './tools.js';
+import { executeToolCall, validateToolCall } from './function-calls.js';
+import type { ValidatedCall } from './function-calls.js';
+import { finalizeDeferred } from './deferred-calls.js';
 
 /** pydantic-ai's status texts for tool returns that are not real results. */
 export const FINAL_RESULT_PROCESSED = 'Final result processed.';
@@ -83,7 +85,6 @@ interface OutputCallResult {
 }
 
 /** A function (or unknown) tool call after argument validation. */
-type ValidatedCall = { call: ToolCallPart; tool: Tool<any>; args: unknown } | { call: ToolCallPart; part: RetryPromptPart };
 
 type Kind = 'output' | 'function' | 'unknown';
 
@@ -170,7 +171,7 @@ class ToolCallProcessor {
     const fnIdx = this.indices((k) => k !== 'output');
     const validated = this.validateCalls(fnIdx.map((i) => this.calls[i]!));
     const outputs = new Map<number, OutputCallResult>();
-    const fnParts = new Map<number, ToolReturnPart | RetryPromptPart>();
+    const fnParts = new Map<number, ToolReturnPart | RetryPromptPart | undefined>();
     const externalId = this.final?.toolCallId;
     const tasks: Promise<void>[] = [];
     let v = 0;
@@ -184,6 +185,7 @@ class ToolCallProcessor {
         tasks.push(
           this.execute(vc).then((p) => {
             fnParts.set(i, p);
+            if (p === undefined) return;
             if (this.kinds[i] === 'function' && p.partKind === 'retry-prompt') this.retryWins = true;
             this.emit?.({ eventKind: 'function_tool_result', result: p });
           }),
@@ -193,7 +195,7 @@ class ToolCallProcessor {
     try {
       await Promise.all(tasks);
     } catch (e) {
-      for (let i = 0; i < this.calls.length; i++) if (fnParts.has(i)) this.parts.push(fnParts.get(i)!);
+      for (let i = 0; i < this.calls.length; i++) if (fnParts.get(i) !== undefined) this.parts.push(fnParts.get(i)!);
       throw e;
     }
     if (this.final === undefined) {
@@ -218,7 +220,7 @@ class ToolCallProcessor {
     for (let i = 0; i < this.calls.length; i++) {
       const r = outputs.get(i);
       if (r !== undefined) this.settleOutput(r, this.final !== undefined && r.call.toolCallId === this.final.toolCallId);
-      else if (fnParts.has(i)) this.parts.push(fnParts.get(i)!);
+      else if (fnParts.get(i) !== undefined) this.parts.push(fnParts.get(i)!);
     }
     this.state.outputRetriesUsed += this.outputRetriesIncrement;
   }
@@ -279,7 +281,18 @@ class ToolCallProcessor {
       result = { ok: false, details: result.details.map((d) => ({ ...d, loc: ['response', ...d.loc] })) };
     }
     if (!result.ok) return fail(false, result.details, undefined);
-    const validated = await runOutputValidators(state, result.value, call);
+    let value: unknown = result.value;
+    if (entry.fn !== undefined) {
+      // Output function (pydantic-ai's output functions): its result is the output; ModelRetry retries.
+      const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
+      try {
+        value = await entry.fn(value, ctx);
+      } catch (e) {
+        if (e instanceof ModelRetry) return fail(true, e.message, e);
+        throw e;
+      }
+    }
+    const validated = await runOutputValidators(state, value, call);
     if (!validated.ok) return fail(true, validated.error.message, validated.error);
     state.succeededTools.add(call.toolName);
     return { call, argsValid: true, final: { output: validated.value, toolName: call.toolName, toolCallId: call.toolCallId } };
@@ -297,7 +310,7 @@ class ToolCallProcessor {
     for (const call of calls) {
       let v: ValidatedCall;
       try {
-        v = validateFunctionCall(this.state, call);
+        v = validateToolCall(this.state, call);
       } catch (e) {
         checkIncompleteToolCall(this.state);
         this.emit?.({ eventKind: 'function_tool_call', part: call, argsValid: false });
@@ -309,16 +322,19 @@ class ToolCallProcessor {
     return out;
   }
 
-  private execute(v: ValidatedCall): Promise<ToolReturnPart | RetryPromptPart> {
+  /** Runs a validated call; `undefined` when it was deferred (approval or external result). */
+  private execute(v: ValidatedCall): Promise<ToolReturnPart | RetryPromptPart | undefined> {
     if ('part' in v) return Promise.resolve(v.part);
-    return executeFunctionCall(this.state, v.call, v.tool, v.args);
+    if ('deferred' in v) return Promise.resolve(undefined);
+    return executeToolCall(this.state, v, (name) => this.state.succeededTools.add(name));
   }
 
   private async runFunctionCalls(calls: readonly ToolCallPart[]): Promise<void> {
     const validated = this.validateCalls(calls);
     const results: (ToolReturnPart | RetryPromptPart | undefined)[] = new Array(validated.length);
-    const settle = (k: number, p: ToolReturnPart | RetryPromptPart) => {
+    const settle = (k: number, p: ToolReturnPart | RetryPromptPart | undefined) => {
       results[k] = p;
+      if (p === undefined) return;
       this.emit?.({ eventKind: 'function_tool_result', result: p });
     };
     try {
@@ -331,54 +347,6 @@ class ToolCallProcessor {
       if (p?.partKind === 'retry-prompt' && this.state.tools.has(p.toolName!)) this.retryWins = true;
     }
   }
-}
-
-/**
- * Validates the arguments of a function tool call (or answers an unknown name).
- * @throws UnexpectedModelBehavior when the tool is out of retries.
- */
-function validateFunctionCall(state: RunState<any>, call: ToolCallPart): ValidatedCall {
-  const t = state.tools.get(call.toolName);
-  if (t === undefined) {
-    const names = [...state.tools.keys(), ...state.output.tools.keys()].sort();
-    const msg = names.length > 0 ? `Available tools: ${names.map((n) => `'${n}'`).join(', ')}` : 'No tools available.';
-    const content = `Unknown tool name: '${call.toolName}'. ${msg}`;
-    consumeToolRetry(state, call.toolName, state.retries, new ModelRetry(content));
-    return { call, part: retryPart(state, call, content) };
-  }
-  const parsed = parseJsonArgs(call.args);
-  const validated = parsed.ok ? validateWithSchema(t.parameters, parsed.value) : parsed;
-  if (!validated.ok) {
-    consumeToolRetry(state, call.toolName, t.retries ?? state.retries);
-    return { call, part: retryPart(state, call, validated.details) };
-  }
-  return { call, tool: t, args: validated.value };
-}
-
-/**
- * Runs one validated function tool call. Only a call that returns is counted in
- * `usage.toolCalls` (a `ModelRetry` is not), as pydantic-ai.
- * @throws UnexpectedModelBehavior when the tool is out of retries; any non-`ModelRetry` error.
- */
-function executeFunctionCall(state: RunState<any>, call: ToolCallPart, t: Tool<any>, args: unknown): Promise<ToolReturnPart | RetryPromptPart> {
-  const maxRetries = t.retries ?? state.retries;
-  const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
-  const execute = async (): Promise<ToolReturnPart | RetryPromptPart> => {
-    let content: unknown;
-    try {
-      content = await t.execute(args, ctx);
-    } catch (e) {
-      if (e instanceof ModelRetry) {
-        consumeToolRetry(state, call.toolName, maxRetries, e);
-        return retryPart(state, call, e.message);
-      }
-      throw e;
-    }
-    state.usage.toolCalls += 1;
-    state.succeededTools.add(call.toolName);
-    return toolReturn(state, call, content);
-  };
-  return state.instrumentation ? state.instrumentation.tool(call, execute) : execute();
 }
 
 /**
@@ -406,5 +374,22 @@ export async function processToolCalls<Deps>(
     if (p.parts.length > 0) partial?.(p.parts);
     throw e;
   }
-  return { parts: p.parts, finalResult: p.final };
+  const outcome = { parts: p.parts, finalResult: p.final };
+  if (state.deferred !== undefined && !reprocessing.has(state)) {
+    await finalizeDeferred(state, outcome, (c) => toolReturn(state, c, TOOL_NOT_EXECUTED), async (resolved, resume) => {
+      const outer = state.resume;
+      state.resume = resume;
+      reprocessing.add(state);
+      try {
+        return await processToolCalls(state, resolved, undefined, emit);
+      } finally {
+        state.resume = outer;
+        reprocessing.delete(state);
+      }
+    });
+  }
+  return outcome;
 }
+
+/** States re-processing calls a `handleDeferredToolCalls` hook resolved (their deferrals are finalized by the caller). */
+const reprocessing = new WeakSet<RunState<any>>();

@@ -103,6 +103,8 @@ describe('ported from tests/test_agent.py (message history)', () => {
     expect(r.newMessages()).toHaveLength(2);
     expect(r.newMessages()[0]).toEqual({
       kind: 'request',
+      runId: r.runId,
+      conversationId: r.conversationId,
       parts: [],
       instructions: 'Summarize this conversation to include all important facts about the user and\n        what their interactions were about.',
     });
@@ -114,7 +116,7 @@ describe('ported from tests/test_agent.py (message history)', () => {
     const r1 = await agent1.run('Hello');
     const r2 = await agent2.run(undefined, { messageHistory: r1.newMessages() });
     const messages = r2.newMessages();
-    expect(messages[0]).toEqual({ kind: 'request', parts: [], instructions: 'Agent 2 instructions' });
+    expect(messages[0]).toEqual({ kind: 'request', runId: r2.runId, conversationId: r1.conversationId, parts: [], instructions: 'Agent 2 instructions' });
     expect(messages[1]).toMatchObject({ kind: 'response', parts: [{ partKind: 'tool-call', toolName: 'final_result' }] });
   });
 
