@@ -233,6 +233,23 @@ describe('replay-only cassettes let no request out by any in-process channel', (
       const urls = cassetteErrors.map((e) => (e as CassetteEscape).url);
       for (const p of ['/v1/fetch', '/v1/undici-request', '/v1/pool', '/v1/chat/completions', '/v1/global-agent', '/v1/keep-alive', '/v1/keep-alive-tls', '/v1/h2', '/v1/raw'])
         expect(urls.some((u) => u.endsWith(p)), `${p} in ${urls.join(', ')}`).toBe(true);
+      // …and was caught where it tried to leave: kept-alive sockets were really reused (a write,
+      // not a new connection), dispatchers at request creation
+      const transportOf = (suffix: string) => cassetteErrors.map((e) => e as CassetteEscape).find((e) => e.url.endsWith(suffix))?.transport;
+      expect(
+        Object.fromEntries(['/v1/fetch', '/v1/undici-request', '/v1/undici-request-tls', '/v1/pool', '/v1/global-agent', '/v1/keep-alive', '/v1/keep-alive-tls', '/v1/h2', '/v1/raw', '/v1/raw-tls'].map((p) => [p, transportOf(p)])),
+      ).toEqual({
+        '/v1/fetch': 'fetch',
+        '/v1/undici-request': 'dispatcher',
+        '/v1/undici-request-tls': 'dispatcher',
+        '/v1/pool': 'dispatcher',
+        '/v1/global-agent': 'socket-write',
+        '/v1/keep-alive': 'socket-write',
+        '/v1/keep-alive-tls': 'socket-write',
+        '/v1/h2': 'http2',
+        '/v1/raw': 'socket-write',
+        '/v1/raw-tls': 'socket-write',
+      });
       // the same pre-opened connections work again once the cassette is gone
       counting = true;
       const after = await outcome(() => httpSend(capturedHttpRequest, `http://127.0.0.1:${httpPort}/after`, undefined));
