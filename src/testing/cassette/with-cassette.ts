@@ -29,7 +29,7 @@ import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, RequestMatcher, bodyDiff, nearestRe
 import { redactInteraction, requestRedactor, scanInteractions, type RedactOptions } from './redact.js';
 import { enterCassetteContext, routedCassette, runWithCassette, type EscapeInfo } from './routing.js';
 import type { Pacing } from './sse.js';
-import { cassetteErrorBehind, forgetErrors, syntheticErrorResponse, wasSurfaced } from './surfaced-errors.js';
+import { cassetteErrorBehind, forgetErrors, syntheticErrorResponse } from './surfaced-errors.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
 export interface CassetteOptions extends MatchOptions, RedactOptions {
@@ -367,8 +367,8 @@ export class Cassette implements InterceptingCassette {
         if (behind.cause === undefined) Object.defineProperty(behind, 'cause', { value: err, configurable: true });
         throw behind;
       }
+      // vitest hands over serialized errors: one that carries our message already reported it
       const reported = options.errorMessages ?? [];
-      if (this.errors.some((e) => wasSurfaced(e) && reported.some((m) => m.includes(e.message)))) return;
       if (reported.some((m) => this.errors.some((e) => m.includes(e.message)))) return;
       if (err !== undefined && first.cause === undefined) Object.defineProperty(first, 'cause', { value: err, configurable: true });
       throw first;
