@@ -100,41 +100,48 @@ export function cassettePathForTest(args: { testPath: string; testName: string; 
 export async function useCassette(options: UseCassetteOptions = {}): Promise<Cassette> {
   // bind synchronously, before the first await, so the rest of the test body sees the cassette
   const binding = enterCassetteContext();
-  let vitest = vitestOfWorker();
-  if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
-  if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
-  const { test, ...rest } = options;
-  let cassette: Cassette;
+  try {
+    let vitest = vitestOfWorker();
+    if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
+    if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
+    const { test, ...rest } = options;
+    const cassette = await startTestCassette({ ...runningTest(vitest, test), options: rest });
+    binding.bind(cassette);
+    return cassette;
+  } catch (e) {
+    binding.release();
+    throw e;
+  }
+}
+
+/** The running test: from its context when given, else from vitest's global state (not for concurrent tests). */
+function runningTest(
+  vitest: VitestApi,
+  test: UseCassetteTestContext | undefined,
+): { testPath: string; testName: string; onTestFinished: (fn: (ctx: { task: VitestTask }) => Promise<void>) => void } {
   if (test !== undefined) {
     const testPath = test.task.file?.filepath;
     if (testPath === undefined) throw new UserError('useCassette({ test }): the test context has no file path');
-    cassette = await startTestCassette({ testPath, testName: testNameOf(test.task as VitestTask), options: rest, onTestFinished: (fn) => test.onTestFinished(fn as never) });
-  } else {
-    const state = vitest.expect.getState();
-    const testPath = state.testPath;
-    const testName = state.currentTestName;
-    if (testPath === undefined || testName === undefined || testName === '')
-      throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
-    const api = vitest;
-    cassette = await startTestCassette({
-      testPath,
-      testName,
-      options: rest,
-      onTestFinished: (fn) => {
-        try {
-          api.onTestFinished(fn);
-        } catch (e) {
-          throw new UserError(
-            'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
-              "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
-            { cause: e },
-          );
-        }
-      },
-    });
+    return { testPath, testName: testNameOf(test.task as VitestTask), onTestFinished: (fn) => test.onTestFinished(fn as never) };
   }
-  binding.bind(cassette);
-  return cassette;
+  const { testPath, currentTestName: testName } = vitest.expect.getState();
+  if (testPath === undefined || testName === undefined || testName === '')
+    throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
+  return {
+    testPath,
+    testName,
+    onTestFinished: (fn) => {
+      try {
+        vitest.onTestFinished(fn);
+      } catch (e) {
+        throw new UserError(
+          'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
+            "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
+          { cause: e },
+        );
+      }
+    },
+  };
 }
 
 /**

@@ -214,10 +214,16 @@ export class Cassette implements InterceptingCassette {
   static start(path: string, options: CassetteOptions = {}): Promise<Cassette> {
     // bind synchronously, before the first await, so the caller's continuation sees the cassette
     const binding = enterCassetteContext();
-    return Cassette.open(path, options).then((c) => {
-      binding.bind(c);
-      return c;
-    });
+    return Cassette.open(path, options).then(
+      (c) => {
+        binding.bind(c);
+        return c;
+      },
+      (e: unknown) => {
+        binding.release();
+        throw e;
+      },
+    );
   }
 
   /**
