@@ -8,7 +8,7 @@ import { inferModel } from './infer-model.js';
 import type { KnownModelName } from './infer-model.js';
 import { InstrumentationSettings, RunInstrumentation, resolveInstrumentation, setInstrumentAll } from './instrumentation.js';
 import type { ModelMessage, UserContent } from './messages.js';
-import { generateToolCallId, nowIso } from './messages.js';
+import { InvalidMessageHistory, cleanMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
 import type { Model, ModelRequestParameters, ToolDefinition } from './model.js';
 import { compileOutputSchema } from './output.js';
 import type { InferOutput, OutputSchema, OutputSpec } from './output.js';
@@ -48,7 +48,10 @@ export interface AgentOptions<Deps, Output> {
   outputRetries?: number;
   /** Settings for every request of this agent. */
   modelSettings?: ModelSettings;
-  /** What happens to other tool calls once a final result is found. Default `'early'`. */
+  /**
+   * How the tool calls of a response that produces the final result are handled:
+   * `'early'`, `'graceful'` (default) or `'exhaustive'`, as pydantic-ai v2 (see `EndStrategy`).
+   */
   endStrategy?: EndStrategy;
   /** OpenTelemetry instrumentation. Default: `Agent.instrumentAll()`'s setting, else off. */
   instrument?: boolean | InstrumentationSettings;
@@ -63,7 +66,11 @@ export interface AgentOptions<Deps, Output> {
 /** Options of `run`, `iter`, `runStream` and `runStreamEvents`. */
 export interface RunOptions<Deps, Output = unknown> {
   deps?: Deps;
-  /** History to continue; system prompts are not repeated. */
+  /**
+   * History to continue; system prompts are not repeated. Validated at run start with
+   * `ModelMessagesSchema`. A history whose last response has unanswered tool calls must be
+   * continued without a new prompt (the calls are answered first).
+   */
   messageHistory?: readonly ModelMessage[];
   /** Model for this run (overrides the agent's). */
   model?: Model | KnownModelName;
@@ -95,6 +102,25 @@ export interface AgentOverrides<Deps> {
 }
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
+
+/**
+ * A copy of `messageHistory` after checking it against `ModelMessagesSchema`.
+ * @throws UserError naming the first bad path (e.g. `[1].parts[0].args`), or saying that a
+ *   string was passed where an array of messages is expected.
+ */
+function validatedHistory(history: unknown): ModelMessage[] {
+  if (!Array.isArray(history)) {
+    const got = typeof history === 'string' ? 'a string (parse JSON first: parseModelMessages(JSON.parse(text)))' : history === null ? 'null' : typeof history;
+    throw new UserError(`messageHistory must be an array of messages (ModelMessage[]); got ${got}.`);
+  }
+  try {
+    parseModelMessages(history);
+  } catch (e) {
+    if (e instanceof InvalidMessageHistory) throw new UserError(`messageHistory is not valid: ${e.message.replace(/^Invalid message history /, '')}`, { cause: e });
+    throw e;
+  }
+  return cleanMessageHistory(history as ModelMessage[]);
+}
 
 function clockOf(now: (() => Date) | undefined): () => string {
   return now === undefined ? nowIso : () => now().toISOString();
@@ -155,7 +181,7 @@ export class Agent<Deps = undefined, Output = string> {
     this.retries = options.retries ?? 1;
     this.outputRetries = options.outputRetries ?? this.retries;
     this.modelSettings = options.modelSettings;
-    this.endStrategy = options.endStrategy ?? 'early';
+    this.endStrategy = options.endStrategy ?? 'graceful';
     this.instrument = options.instrument;
     this.nativeTools = [...(options.nativeTools ?? [])];
     this.now = options.now;
@@ -254,7 +280,7 @@ export class Agent<Deps = undefined, Output = string> {
           'Use { functionTools: [...] } (ToolOrOutput) to allow specific function tools together with output, or call the model directly for a single request.',
       );
     }
-    const history = options.messageHistory ? options.messageHistory.slice() : [];
+    const history = options.messageHistory === undefined ? [] : validatedHistory(options.messageHistory);
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
@@ -279,7 +305,10 @@ export class Agent<Deps = undefined, Output = string> {
       outputRetries: this.outputRetries,
       requestParams: setup.params,
       toolRetries: new Map(),
+      failedTools: new Set(),
+      succeededTools: new Set(),
       outputRetriesUsed: 0,
+      lastMaxTokens: undefined,
       runStep: 0,
       instrumentation: instrSettings ? new RunInstrumentation(instrSettings, ov?.name ?? this.name) : undefined,
       now: clockOf(options.now ?? this.now),

@@ -3,8 +3,10 @@
  * JSON) and how it validates what comes back. Follows pydantic-ai's `_output.py` and its
  * output modes `ToolOutput`, `NativeOutput`, `PromptedOutput`, `TextOutput`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { loadModuleSync } from './load-module.js';
 import { UserError } from './errors.js';
+import { isZodSchema, preloadZod, rejectZod3Schema, zodModule, zodTypeName } from './zod-peer.js';
 import type { ValidationErrorDetail } from './messages.js';
 import type { JsonSchema, OutputMode, OutputObjectDefinition, ToolDefinition } from './model.js';
 import type { RunContext } from './run-context.js';
@@ -135,6 +137,17 @@ export function validateWithSchema<T>(schema: z.ZodType<T>, data: unknown): Vali
       const d: ValidationErrorDetail = { type: i.code, loc, msg: i.message };
       const input = valueAt(data, i.path);
       if (input !== undefined) d.input = input;
+      else if (i.path.length > 0) {
+        // a missing field: pydantic's 'missing' error, whose input is the object that lacks it
+        const parent = valueAt(data, i.path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object' && !(i.path[i.path.length - 1]! in parent)) {
+          if (i.code === 'invalid_type') {
+            d.type = 'missing';
+            d.msg = 'Field required';
+          }
+          d.input = parent;
+        }
+      }
       return d;
     }),
   };
@@ -178,17 +191,36 @@ export interface OutputSchema {
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
   readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  /**
+   * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
+   * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
+   * parses yet.
+   */
+  readonly partialFromText?: (text: string) => unknown;
 }
 
 function isZod(x: unknown): x is z.ZodType {
-  return x instanceof z.ZodType;
+  rejectZod3Schema(x, 'outputType');
+  return isZodSchema(x);
+}
+
+/** A zod string schema without checks: plain text output. */
+function isPlainString(schema: z.ZodType): boolean {
+  return zodTypeName(schema) === 'string' && (schema._zod.def as { checks?: unknown[] }).checks === undefined;
 }
 
 function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
-  const meta = z.globalRegistry.get(schema) as { title?: unknown } | undefined;
+  const own = (schema as { meta?: () => unknown }).meta;
+  const meta = (typeof own === 'function' ? own.call(schema) : zodModule().globalRegistry.get(schema)) as { title?: unknown } | undefined;
   if (typeof meta?.title === 'string') return meta.title;
   if (typeof js['title'] === 'string') return js['title'] as string;
   return undefined;
+}
+
+/** The output's own description and its schema's, joined as pydantic-ai joins them (`'a. b'`). */
+function joinDescriptions(own: string | undefined, fromSchema: string | undefined): string | undefined {
+  if (!fromSchema) return own;
+  return own === undefined ? fromSchema : `${own}. ${fromSchema}`;
 }
 
 const SANITIZE = /[^a-zA-Z0-9_-]/g;
@@ -231,7 +263,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const original = name;
     for (let i = 2; tools.has(name); i++) name = `${original}_${i}`;
-    let description = spec.description ?? schemaDescription;
+    let description = joinDescriptions(spec.description, schemaDescription);
     if (!description) {
       description = DEFAULT_OUTPUT_TOOL_DESCRIPTION;
       if (multiple) description = `${title ?? name}: ${description}`;
@@ -279,15 +311,17 @@ function compileObjectOutput(
   let parse: (data: unknown) => Validation<unknown>;
   let name = options.name;
   let description = options.description;
+  let unwrap: (data: unknown) => unknown = (d) => d;
   if (schemas.length === 1) {
     const s = schemas[0]!;
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
-    description ??= o.description;
+    description = joinDescriptions(description, o.description);
+    if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
-        const v = validateWithSchema(z.object({ response: s }), data);
+        const v = validateWithSchema(zodModule().z.object({ response: s }), data);
         return v.ok ? { ok: true, value: v.value.response } : v;
       }
       return validateWithSchema(s, data);
@@ -313,12 +347,22 @@ function compileObjectOutput(
       variants.push(v);
     });
     jsonSchema = { type: 'object', properties: { result: { anyOf: variants } }, required: ['result'], additionalProperties: false } as JsonSchema;
-    const envelope = z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
+    unwrap = (d) => {
+      const r = (d as { result?: { kind?: unknown; data?: unknown } }).result;
+      const data = r?.data;
+      if (data === undefined || typeof r?.kind !== 'string') return undefined;
+      return keyed.get(r.kind)?.wrapped ? (data as { response?: unknown })?.response : data;
+    };
+    const envelope = () => {
+      const { z } = zodModule();
+      return z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
+    };
+    let envelopeSchema: ReturnType<typeof envelope> | undefined;
     parse = (data) => {
-      const env = validateWithSchema(envelope, data);
+      const env = validateWithSchema((envelopeSchema ??= envelope()), data);
       if (!env.ok) return env;
       const entry = keyed.get(env.value.result.kind)!;
-      const inner = entry.wrapped ? z.object({ response: entry.schema }) : entry.schema;
+      const inner = entry.wrapped ? zodModule().z.object({ response: entry.schema }) : entry.schema;
       const v = validateWithSchema(inner, env.value.result.data);
       if (!v.ok) return { ok: false, details: v.details.map((d) => ({ ...d, loc: ['result', 'data', ...d.loc] })) };
       return { ok: true, value: entry.wrapped ? (v.value as { response: unknown }).response : v.value };
@@ -347,6 +391,17 @@ function compileObjectOutput(
       }
       return parse(data);
     },
+    partialFromText: (text) => {
+      let data: unknown;
+      try {
+        // not extractJson: trimming would drop the trailing space of a string still streaming
+        const start = text.indexOf('{');
+        data = loadModuleSync<typeof import('partial-json')>('partial-json').parse(start > 0 ? text.slice(start) : text);
+      } catch {
+        return undefined;
+      }
+      return data !== null && typeof data === 'object' && !Array.isArray(data) ? unwrap(data) : undefined;
+    },
   };
 }
 
@@ -370,8 +425,9 @@ function isSpec(x: unknown): x is { outputKind: string } {
  */
 export function compileOutputSchema(spec: unknown): OutputSchema {
   if (spec === undefined) return TEXT_OUTPUT;
+  preloadZod();
   if (isZod(spec)) {
-    if (spec instanceof z.ZodString && spec.def.checks === undefined) return TEXT_OUTPUT;
+    if (isPlainString(spec)) return TEXT_OUTPUT;
     const { tools, defs } = compileTools([ToolOutput(spec)]);
     return { mode: 'tool', allowTextOutput: false, tools, toolDefinitions: defs, outputObject: undefined, promptedInstructions: undefined, processText: undefined };
   }
@@ -381,7 +437,7 @@ export function compileOutputSchema(spec: unknown): OutputSchema {
     let allowText = false;
     for (const [i, s] of spec.entries()) {
       if (isZod(s)) {
-        if (s instanceof z.ZodString && s.def.checks === undefined) allowText = true;
+        if (isPlainString(s)) allowText = true;
         else toolSpecs.push(ToolOutput(s));
       } else if (isSpec(s) && s.outputKind === 'tool') toolSpecs.push(s as ToolOutputSpec<unknown>);
       else throw new UserError(`outputType[${i}] is not a zod schema or ToolOutput(...): pass zod schemas, e.g. outputType: [CitySchema, CountrySchema].`);

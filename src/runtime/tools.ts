@@ -2,8 +2,9 @@
  * Function tools: a zod object schema for the arguments and an `execute` function
  * (pydantic-ai's `Tool`).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UserError } from './errors.js';
+import { isZodSchema, preloadZod, rejectZod3Schema, zodToJsonSchema, zodTypeName } from './zod-peer.js';
 import type { JsonSchema, ToolDefinition } from './model.js';
 import type { RunContext } from './run-context.js';
 
@@ -41,10 +42,30 @@ export interface Tool<Deps = any> {
 
 const TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key. */
+/** Removes properties that have a `default` from `required`, at every depth (in place). */
+function defaultsNotRequired(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) defaultsNotRequired(n);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const props = o['properties'] as Record<string, Record<string, unknown>> | undefined;
+  if (props !== undefined && Array.isArray(o['required'])) {
+    o['required'] = (o['required'] as string[]).filter((k) => props[k]?.['default'] === undefined);
+  }
+  for (const v of Object.values(o)) defaultsNotRequired(v);
+}
+
+/**
+ * JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key,
+ * and a property with a default (`.default(…)`) not `required` — the model may leave it out,
+ * as in pydantic's schema of a parameter with a default.
+ */
 export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
-  const js = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown>;
+  const js = zodToJsonSchema(schema, { unrepresentable: 'any' });
   delete js['$schema'];
+  defaultsNotRequired(js);
   return js as JsonSchema;
 }
 
@@ -58,9 +79,11 @@ export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = 
       `Tool name ${JSON.stringify(options.name)} is not valid: use 1-64 letters, digits, '_' or '-' (e.g. 'get_weather').`,
     );
   }
-  if (!(options.parameters instanceof z.ZodObject)) {
+  rejectZod3Schema(options.parameters, `tool '${options.name}' parameters`);
+  if (!isZodSchema(options.parameters) || zodTypeName(options.parameters) !== 'object') {
     throw new UserError(`Tool '${options.name}': 'parameters' must be a zod object schema, e.g. z.object({ city: z.string() }).`);
   }
+  preloadZod();
   const description = options.description ?? options.parameters.description;
   const definition: ToolDefinition = {
     name: options.name,
