@@ -6,7 +6,7 @@ describe('rehearse public API', () => {
     const names = [
       'Agent', 'tool', 'UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'End',
       'isUserPromptNode', 'isModelRequestNode', 'isCallToolsNode', 'isEndNode',
-      'UserError', 'ModelRetry', 'AgentRunError', 'UnexpectedModelBehavior', 'UsageLimitExceeded',
+      'VERSION', 'loadModuleSync', 'UserError', 'ModelRetry', 'AgentRunError', 'UnexpectedModelBehavior', 'UsageLimitExceeded',
       'ModelHTTPError', 'ModelAPIError', 'ModelRequestsDisallowed',
       'RunUsage', 'UsageLimits', 'ModelMessagesSchema', 'parseModelMessages',
       'ToolOutput', 'NativeOutput', 'PromptedOutput', 'TextOutput',

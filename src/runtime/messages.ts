@@ -3,7 +3,8 @@
  * `JSON.parse(JSON.stringify(m))` deep-equals `m`; timestamps are ISO-8601 strings.
  * Tags keep pydantic-ai's values so serialized histories line up.
  */
-import { z } from 'zod';
+import type * as zod from 'zod';
+import { zodModule } from './zod-peer.js';
 import type { RequestUsage } from './usage.js';
 
 // ---------------------------------------------------------------- user content
@@ -57,6 +58,8 @@ export interface ToolReturnPart {
   timestamp: string;
   /** Data kept in the history but not sent to the model. */
   metadata?: unknown;
+  /** `'denied'` when the call was denied (`ToolDenied`); `undefined` for a normal result (pydantic-ai's `outcome`). */
+  outcome?: 'success' | 'failed' | 'denied';
 }
 /** One validation problem, shaped as pydantic's `ErrorDetails` (`type`, `loc`, `msg`, `input`). */
 export interface ValidationErrorDetail { type: string; loc: (string | number)[]; msg: string; input?: unknown }
@@ -91,6 +94,10 @@ export interface ModelRequest {
   parts: ModelRequestPart[];
   /** Instructions in force for this request. Sent to the model, never stored as parts. */
   instructions?: string;
+  /** Id of the run that made this request (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 /** A model's response. */
@@ -106,6 +113,10 @@ export interface ModelResponse {
   providerResponseId?: string;
   /** Provider-specific data, e.g. the raw finish reason. */
   providerDetails?: Record<string, unknown>;
+  /** Id of the run that received this response (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 export type ModelMessage = ModelRequest | ModelResponse;
@@ -192,90 +203,158 @@ export function responseToolCalls(response: ModelResponse): ToolCallPart[] {
   return response.parts.filter((p): p is ToolCallPart => p.partKind === 'tool-call');
 }
 
+const toolResultsFirst = (p: ModelRequestPart): number => (p.partKind === 'tool-return' || p.partKind === 'retry-prompt' ? 0 : 1);
+const fromApi = (m: ModelResponse): boolean => m.modelName !== undefined || m.providerName !== undefined || m.providerResponseId !== undefined;
+
+/**
+ * A fresh list with consecutive requests merged into one (tool results first; merged only when
+ * their instructions agree or one has none) and consecutive responses that did not come from an
+ * API (no `modelName`, `providerName`, `providerResponseId`) merged into one, as pydantic-ai's
+ * `_clean_message_history`. The agent applies it to a given history at run start and to the
+ * messages of each request, so a model never receives the run's live array.
+ */
+export function cleanMessageHistory(messages: readonly ModelMessage[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  let prev: ModelMessage | undefined;
+  for (const m of messages) {
+    if (m.kind === 'request' && prev?.kind === 'request' && (!prev.instructions || !m.instructions || prev.instructions === m.instructions)) {
+      const parts = [...prev.parts, ...m.parts].sort((a, b) => toolResultsFirst(a) - toolResultsFirst(b));
+      const merged: ModelRequest = { kind: 'request', parts };
+      const instructions = prev.instructions || m.instructions;
+      if (instructions) merged.instructions = instructions;
+      // the merged request keeps the first one's run ids, as pydantic-ai's `replace(first, parts=...)`
+      if (prev.runId !== undefined) merged.runId = prev.runId;
+      if (prev.conversationId !== undefined) merged.conversationId = prev.conversationId;
+      prev = out[out.length - 1] = merged;
+    } else if (m.kind === 'response' && prev?.kind === 'response' && !fromApi(prev) && !fromApi(m)) {
+      prev = out[out.length - 1] = { ...prev, parts: [...prev.parts, ...m.parts] };
+    } else {
+      out.push(m);
+      prev = m;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- zod schemas
 
-const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });
-const UserContentSchema = z.union([
-  z.string(),
-  z.strictObject({ kind: z.literal('image-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
-  z.strictObject({ kind: z.literal('document-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
-  z.strictObject({ kind: z.literal('binary'), data: z.string(), mediaType: z.string(), identifier: z.string().optional() }),
-]);
-const ValidationErrorDetailSchema = z.object({
-  type: z.string(),
-  loc: z.array(z.union([z.string(), z.number()])),
-  msg: z.string(),
-  input: z.unknown().optional(),
-});
-const RequestPartSchema = z.discriminatedUnion('partKind', [
-  z.strictObject({ partKind: z.literal('system-prompt'), content: z.string(), timestamp: isoTimestamp, dynamicRef: z.string().optional() }),
-  z.strictObject({ partKind: z.literal('user-prompt'), content: z.union([z.string(), z.array(UserContentSchema)]), timestamp: isoTimestamp }),
-  z.strictObject({
-    partKind: z.literal('tool-return'),
-    toolName: z.string(),
-    content: z.unknown(),
-    toolCallId: z.string(),
-    timestamp: isoTimestamp,
-    metadata: z.unknown().optional(),
-  }),
-  z.strictObject({
-    partKind: z.literal('retry-prompt'),
-    content: z.union([z.string(), z.array(ValidationErrorDetailSchema)]),
-    toolName: z.string().optional(),
-    toolCallId: z.string(),
-    timestamp: isoTimestamp,
-  }),
-]);
-const ResponsePartSchema = z.discriminatedUnion('partKind', [
-  z.strictObject({ partKind: z.literal('text'), content: z.string(), id: z.string().optional() }),
-  z.strictObject({
-    partKind: z.literal('tool-call'),
-    toolName: z.string(),
-    args: z.union([z.string(), z.record(z.string(), z.unknown())]),
-    toolCallId: z.string(),
-    id: z.string().optional(),
-  }),
-  z.strictObject({
-    partKind: z.literal('thinking'),
-    content: z.string(),
-    id: z.string().optional(),
-    signature: z.string().optional(),
-    providerName: z.string().optional(),
-  }),
-]);
-const RequestUsageSchema = z.strictObject({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative().optional(),
-  cacheWriteTokens: z.number().int().nonnegative().optional(),
-  details: z.record(z.string(), z.number()).optional(),
-});
+/** Builds the message schemas on first use (zod loads then, not when rehearse is imported). */
+function buildMessageSchemas() {
+  const { z } = zodModule();
+  const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });
+  const UserContentSchema = z.union([
+    z.string(),
+    z.strictObject({ kind: z.literal('image-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
+    z.strictObject({ kind: z.literal('document-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
+    z.strictObject({ kind: z.literal('binary'), data: z.string(), mediaType: z.string(), identifier: z.string().optional() }),
+  ]);
+  const ValidationErrorDetailSchema = z.object({
+    type: z.string(),
+    loc: z.array(z.union([z.string(), z.number()])),
+    msg: z.string(),
+    input: z.unknown().optional(),
+  });
+  const RequestPartSchema = z.discriminatedUnion('partKind', [
+    z.strictObject({ partKind: z.literal('system-prompt'), content: z.string(), timestamp: isoTimestamp, dynamicRef: z.string().optional() }),
+    z.strictObject({ partKind: z.literal('user-prompt'), content: z.union([z.string(), z.array(UserContentSchema)]), timestamp: isoTimestamp }),
+    z.strictObject({
+      partKind: z.literal('tool-return'),
+      toolName: z.string(),
+      content: z.unknown(),
+      toolCallId: z.string(),
+      timestamp: isoTimestamp,
+      metadata: z.unknown().optional(),
+      outcome: z.enum(['success', 'failed', 'denied']).optional(),
+    }),
+    z.strictObject({
+      partKind: z.literal('retry-prompt'),
+      content: z.union([z.string(), z.array(ValidationErrorDetailSchema)]),
+      toolName: z.string().optional(),
+      toolCallId: z.string(),
+      timestamp: isoTimestamp,
+    }),
+  ]);
+  const ResponsePartSchema = z.discriminatedUnion('partKind', [
+    z.strictObject({ partKind: z.literal('text'), content: z.string(), id: z.string().optional() }),
+    z.strictObject({
+      partKind: z.literal('tool-call'),
+      toolName: z.string(),
+      args: z.union([z.string(), z.record(z.string(), z.unknown())]),
+      toolCallId: z.string(),
+      id: z.string().optional(),
+    }),
+    z.strictObject({
+      partKind: z.literal('thinking'),
+      content: z.string(),
+      id: z.string().optional(),
+      signature: z.string().optional(),
+      providerName: z.string().optional(),
+    }),
+  ]);
+  const RequestUsageSchema = z.strictObject({
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+    cacheReadTokens: z.number().int().nonnegative().optional(),
+    cacheWriteTokens: z.number().int().nonnegative().optional(),
+    details: z.record(z.string(), z.number()).optional(),
+  });
 
-/** Zod schema of one `ModelMessage`. */
-export const ModelMessageSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('request'), parts: z.array(RequestPartSchema), instructions: z.string().optional() }),
-  z.strictObject({
-    kind: z.literal('response'),
-    parts: z.array(ResponsePartSchema),
-    usage: RequestUsageSchema,
-    modelName: z.string().optional(),
-    timestamp: isoTimestamp,
-    finishReason: z.enum(['stop', 'length', 'content_filter', 'tool_call', 'error']).optional(),
-    providerName: z.string().optional(),
-    providerResponseId: z.string().optional(),
-    providerDetails: z.record(z.string(), z.unknown()).optional(),
-  }),
-]);
+  const ModelMessageSchema = z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('request'),
+      parts: z.array(RequestPartSchema),
+      instructions: z.string().optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('response'),
+      parts: z.array(ResponsePartSchema),
+      usage: RequestUsageSchema,
+      modelName: z.string().optional(),
+      timestamp: isoTimestamp,
+      finishReason: z.enum(['stop', 'length', 'content_filter', 'tool_call', 'error']).optional(),
+      providerName: z.string().optional(),
+      providerResponseId: z.string().optional(),
+      providerDetails: z.record(z.string(), z.unknown()).optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
+    }),
+  ]);
 
-/** Zod schema of a message history (`ModelMessage[]`). */
-export const ModelMessagesSchema = z.array(ModelMessageSchema);
+  const ModelMessagesSchema = z.array(ModelMessageSchema);
+  return { ModelMessageSchema, ModelMessagesSchema };
+}
+
+type MessageSchemas = ReturnType<typeof buildMessageSchemas>;
+let messageSchemas: MessageSchemas | undefined;
+const schemas = (): MessageSchemas => (messageSchemas ??= buildMessageSchemas());
+
+/** A schema object that builds the real one on first property access (same behaviour, lazy zod). */
+function lazySchema<T extends zod.ZodType>(get: () => T): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => {
+      const target = get();
+      const value = Reflect.get(target, key, target) as unknown;
+      return value;
+    },
+    has: (_target, key) => Reflect.has(get(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(get()),
+  });
+}
+
+/** Zod schema of one `ModelMessage` (built on first use). */
+export const ModelMessageSchema: MessageSchemas['ModelMessageSchema'] = lazySchema(() => schemas().ModelMessageSchema);
+
+/** Zod schema of a message history (`ModelMessage[]`, built on first use). */
+export const ModelMessagesSchema: MessageSchemas['ModelMessagesSchema'] = lazySchema(() => schemas().ModelMessagesSchema);
 
 /**
  * Validates a loaded message history (e.g. from JSON).
  * @throws UserError-like `Error` naming the path of the first bad field, e.g. `[2].parts[0].toolCallId`.
  */
 export function parseModelMessages(data: unknown): ModelMessage[] {
-  const r = ModelMessagesSchema.safeParse(data);
+  const r = schemas().ModelMessagesSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
