@@ -15,7 +15,6 @@ import { EvalRun, type EvalOutputOptions, type EvalRunJson } from './eval-run.js
 import { findEvalFiles, loadSuites, UsageError } from './load-suites.js';
 import type { CliCommand, CliContext } from './command.js';
 import { parseNumber, parsePositiveInt } from './parse.js';
-import type { EvalSuite } from '../evals/define-eval.js';
 
 /** An integer >= 0. */
 function parseNonNegativeInt(value: string): number {
