@@ -91,6 +91,18 @@ describe('the packed tarball in fresh projects', () => {
     }
   }, 120_000);
 
+  it('with both builds loaded in one process, the request guard and model names are shared', async () => {
+    const script = [
+      "const cjs = require('rehearse/testing');",
+      "import('rehearse').then(async (esm) => {",
+      '  cjs.setAllowModelRequests(false);',
+      "  const model = new esm.Agent({ model: 'test' }).run('hi').then((r) => r.output);", // 'test' registered by the CommonJS rehearse/testing
+      '  console.log(JSON.stringify({ allowed: esm.allowModelRequests(), output: await model }));',
+      '});',
+    ].join('\n');
+    expect(JSON.parse((await node(['-e', script], join(tmp, 'js'))).stdout)).toEqual({ allowed: false, output: 'success (no tool calls)' });
+  });
+
   it('importing rehearse loads none of its heavy dependencies (zod, openai, OpenTelemetry, partial-json, randexp)', async () => {
     const { stdout } = await node(['-e', "require('rehearse'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules[\\\\/](zod|openai|@opentelemetry|partial-json|randexp)[\\\\/]/.test(k))))"], join(tmp, 'js'));
     expect(JSON.parse(stdout)).toEqual([]);
