@@ -61,7 +61,7 @@ beforeAll(async () => {
   }
   cpSync(join(fixtures, 'node-test.mjs'), join(tmp, 'js', 'node-test.mjs'));
   cpSync(join(fixtures, 'node-test.cjs'), join(tmp, 'js', 'node-test.cjs'));
-}, 300_000);
+}, 600_000);
 
 afterAll(() => {
   if (tmp && !process.env['REHEARSE_CONSUMER_KEEP']) rmSync(tmp, { recursive: true, force: true });
@@ -133,7 +133,7 @@ describe('the packed tarball in fresh projects', () => {
       }
     }
     expect(await Promise.all(jobs)).toHaveLength(12);
-  }, 240_000);
+  }, 600_000);
 
   it.each(['esm', 'cjs'])('a vitest test with the rehearse/vitest matchers and an eval passes (%s project)', async (dir) => {
     const { stdout } = await node([join(repo, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=verbose'], join(tmp, dir));
