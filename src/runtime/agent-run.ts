@@ -6,7 +6,9 @@ import type { ModelMessage } from './messages.js';
 import { CallToolsNode, End, ModelRequestNode, UserPromptNode } from './nodes.js';
 import type { AgentNode, GraphRunContext } from './nodes.js';
 import type { RunState } from './run-state.js';
-import { throwIfAborted } from './run-state.js';
+import { buildRunContext, throwIfAborted } from './run-state.js';
+import { runMetadata } from './run-identity.js';
+import { driveWithHooks, runNodeWithHooks } from './run-hooks.js';
 import type { RunUsage } from './usage.js';
 
 /** The result of a finished run. */
@@ -18,6 +20,19 @@ export class AgentRunResult<O> {
     /** Output tool that produced the output; `undefined` for text output. */
     readonly toolName?: string,
   ) {}
+
+  /** Id of the run (stamped on its messages). */
+  get runId(): string {
+    return this.state.runId;
+  }
+  /** Id of the conversation (stamped on the run's messages). */
+  get conversationId(): string {
+    return this.state.conversationId;
+  }
+  /** The run's metadata: the agent's merged with the run's (functions evaluated at the end); `undefined` when none. */
+  get metadata(): Record<string, unknown> | undefined {
+    return this.state.metadata;
+  }
 
   /** Usage of the whole run (a snapshot). */
   usage(): RunUsage {
@@ -65,7 +80,7 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     if (this.stateValue === undefined) {
       this.stateValue = this.makeState();
       registerRunMessages(this.stateValue.messages);
-      this.stateValue.instrumentation?.start(this.stateValue.model);
+      this.stateValue.instrumentation?.start(this.stateValue.model, this.stateValue);
     }
     return this.stateValue;
   }
@@ -83,6 +98,19 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
   /** The result once the run reached `End`, else `undefined`. */
   get result(): AgentRunResult<O> | undefined {
     return this.resultValue;
+  }
+
+  /** Id of the run. */
+  get runId(): string {
+    return this.state.runId;
+  }
+  /** Id of the conversation. */
+  get conversationId(): string {
+    return this.state.conversationId;
+  }
+  /** The run's metadata as of now (recomputed when the run ends); `undefined` when none. */
+  get metadata(): Record<string, unknown> | undefined {
+    return this.state.metadata;
   }
 
   /** Usage so far. */
@@ -109,7 +137,17 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     try {
       throwIfAborted(state);
       const n = node as UserPromptNode | ModelRequestNode | CallToolsNode;
-      const next = (instr ? await instr.withAgentContext(() => n.run(state)) : await n.run(state)) as AgentNode<O>;
+      let next: AgentNode<O>;
+      if (state.capability === undefined) {
+        next = (instr ? await instr.withAgentContext(() => n.run(state)) : await n.run(state)) as AgentNode<O>;
+      } else {
+        if (!this.started) {
+          this.started = true;
+          await state.capability.beforeRun(buildRunContext(state));
+        }
+        const step = (x: AgentNode<O>) => runNodeWithHooks(state, x, (m) => (m as UserPromptNode | ModelRequestNode | CallToolsNode).run(state)) as Promise<AgentNode<O>>;
+        next = instr ? await instr.withAgentContext(() => step(n)) : await step(n);
+      }
       this.advance(next);
       return next;
     } catch (e) {
@@ -118,13 +156,16 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     }
   }
 
+  private started = false;
+
   /** @internal Records the next node (used by streaming too). */
   advance(next: AgentNode<O>): void {
     this.nextNodeValue = next;
     if (next instanceof End) {
       const state = this.state;
+      if (state.metadataSources.length > 0) state.metadata = runMetadata(state);
       this.resultValue = new AgentRunResult<O>(next.data.output, state, next.data.toolName);
-      state.instrumentation?.finish({ output: next.data.output, messages: state.messages, usage: state.usage });
+      state.instrumentation?.finish({ output: next.data.output, messages: state.messages, usage: state.usage, metadata: state.metadata });
     }
   }
 
@@ -132,7 +173,7 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
   fail(error: unknown): void {
     if (this.failed || this.stateValue === undefined) return;
     this.failed = true;
-    this.stateValue.instrumentation?.finish({ error, messages: this.stateValue.messages, usage: this.stateValue.usage });
+    this.stateValue.instrumentation?.finish({ error, messages: this.stateValue.messages, usage: this.stateValue.usage, metadata: this.stateValue.metadata });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<AgentNode<O>> {
@@ -144,10 +185,17 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     }
   }
 
-  /** Drives the run to its end and returns the result. */
+  /**
+   * Drives the run to its end and returns the result: through the capabilities' run hooks
+   * (`wrapRun`, `afterRun`, `onRunError`) and the `eventStreamHandler`, when there are any.
+   */
   async drive(): Promise<AgentRunResult<O>> {
-    let node = this.nextNodeValue;
-    while (!(node instanceof End)) node = await this.next(node);
-    return this.resultValue!;
+    const state = this.state;
+    if (state.capability === undefined && state.eventStreamHandler === undefined) {
+      let node = this.nextNodeValue;
+      while (!(node instanceof End)) node = await this.next(node);
+      return this.resultValue!;
+    }
+    return driveWithHooks(this, state) as Promise<AgentRunResult<O>>;
   }
 }

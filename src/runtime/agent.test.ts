@@ -208,7 +208,7 @@ describe('Agent.run', () => {
     let ran = 0;
     const side = tool({ name: 'side', parameters: z.object({}), execute: () => ++ran });
     const model = new FunctionModel(() => [call('final_result', { v: 1 }, 'o'), call('side', {}, 's')]);
-    const result = await new Agent({ model, tools: [side], outputType: z.object({ v: z.number() }) }).run('x');
+    const result = await new Agent({ model, tools: [side], outputType: z.object({ v: z.number() }), endStrategy: 'early' }).run('x');
     expect(result.output).toEqual({ v: 1 });
     expect(ran).toBe(0);
     expect(result.allMessages().at(-1)).toMatchObject({
@@ -231,7 +231,7 @@ describe('Agent.run', () => {
       parts: [
         { content: 'Final result processed.' },
         { toolName: 'side', content: 1 },
-        { toolName: 'final_result', content: 'Output tool not used - a final result was already processed.' },
+        { toolName: 'final_result', content: 'Output tool processed, but its value will not be the final result of the agent run.' },
       ],
     });
   });
@@ -321,7 +321,7 @@ describe('abort and bad input', () => {
   it('rejects bad configuration with UserError saying what to do', async () => {
     expect(() => new Agent({ outputType: 'string' as never })).toThrow(UserError);
     expect(() => new Agent({ outputType: 'string' as never })).toThrow(/outputType must be a zod schema/);
-    expect(() => new Agent({ tools: [weather, weather] })).toThrow("Two tools are named 'get_weather'");
+    expect(() => new Agent({ tools: [weather, weather] })).toThrow("Tool name conflicts with existing tool: 'get_weather'");
     expect(() => tool({ name: 'get weather', parameters: z.object({}), execute: () => 1 })).toThrow(/is not valid/);
     await expect(new Agent().run('x')).rejects.toThrow(/No model: pass `model`/);
     const agent = new Agent({ model: new FunctionModel(() => [text('a')]), tools: [weather] });
@@ -394,18 +394,24 @@ describe('injectable clock and ids', () => {
     expect(r.allMessagesJson()).toBe(JSON.stringify(r.allMessages()));
     const ts = '2025-01-02T03:04:05.000Z';
     expect(r.allMessages()).toEqual([
-      { kind: 'request', parts: [{ partKind: 'user-prompt', content: 'Weather?', timestamp: ts }] },
-      { kind: 'response', parts: [{ partKind: 'text', content: 'paris' }], usage: { inputTokens: 51, outputTokens: 1 }, modelName: 'm', timestamp: ts },
-      { kind: 'request', parts: [{ partKind: 'retry-prompt', content: 'Capitalise', toolCallId: 'id1', timestamp: ts }] },
+      { kind: 'request', runId: 'id1', conversationId: 'id2', parts: [{ partKind: 'user-prompt', content: 'Weather?', timestamp: ts }] },
+      { kind: 'response',
+        runId: 'id1',
+        conversationId: 'id2', parts: [{ partKind: 'text', content: 'paris' }], usage: { inputTokens: 51, outputTokens: 1 }, modelName: 'm', timestamp: ts },
+      { kind: 'request', runId: 'id1', conversationId: 'id2', parts: [{ partKind: 'retry-prompt', content: 'Capitalise', toolCallId: 'id3', timestamp: ts }] },
       {
         kind: 'response',
+        runId: 'id1',
+        conversationId: 'id2',
         parts: [{ partKind: 'tool-call', toolName: 'get_weather', args: '{"city":"Paris"}', toolCallId: 'c1' }],
         usage: expect.objectContaining({ inputTokens: expect.any(Number) }),
         modelName: 'm',
         timestamp: ts,
       },
-      { kind: 'request', parts: [{ partKind: 'tool-return', toolName: 'get_weather', content: 'sunny', toolCallId: 'c1', timestamp: ts }] },
-      { kind: 'response', parts: [{ partKind: 'text', content: 'It is sunny.' }], usage: expect.any(Object), modelName: 'm', timestamp: ts },
+      { kind: 'request', runId: 'id1', conversationId: 'id2', parts: [{ partKind: 'tool-return', toolName: 'get_weather', content: 'sunny', toolCallId: 'c1', timestamp: ts }] },
+      { kind: 'response',
+        runId: 'id1',
+        conversationId: 'id2', parts: [{ partKind: 'text', content: 'It is sunny.' }], usage: expect.any(Object), modelName: 'm', timestamp: ts },
     ]);
   });
 });

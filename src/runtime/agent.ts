@@ -8,93 +8,52 @@ import { inferModel } from './infer-model.js';
 import type { KnownModelName } from './infer-model.js';
 import { InstrumentationSettings, RunInstrumentation, resolveInstrumentation, setInstrumentAll } from './instrumentation.js';
 import type { ModelMessage, UserContent } from './messages.js';
-import { generateToolCallId, nowIso } from './messages.js';
-import type { Model, ModelRequestParameters, ToolDefinition } from './model.js';
+import { InvalidMessageHistory, cleanMessageHistory, generateToolCallId, nowIso, parseModelMessages } from './messages.js';
+import type { Model } from './model.js';
 import { compileOutputSchema } from './output.js';
-import type { InferOutput, OutputSchema, OutputSpec } from './output.js';
+import type { InferOutput, OutputListItem, OutputSchema, OutputSpec } from './output.js';
+import type { ModelRequestParameters as Params } from './model.js';
 import type { EndStrategy, OutputValidator, PromptFunction, RunState } from './run-state.js';
 import type { ModelSettings } from './settings.js';
 import { mergeModelSettings } from './settings.js';
 import type { Tool } from './tools.js';
+import type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, RunMetadata, RunOptions } from './agent-options.js';
+import type { AbstractCapability } from './capabilities/abstract.js';
+import { ProcessHistory } from './capabilities/core.js';
+import { RunCapability } from './capabilities/run-capability.js';
+import { resolveConversationId, resolveRunId, runMetadata, uuid7 } from './run-identity.js';
+import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
+import { CombinedToolset } from './toolsets/combined.js';
+import { FunctionToolset } from './toolsets/function.js';
+import './toolsets/wrappers.js';
 import { RunUsage, UsageLimits } from './usage.js';
-import type { UsageLimitsOptions } from './usage.js';
 import { AgentRun, AgentRunResult } from './agent-run.js';
 import { StreamedRunResult, runStreamEventsImpl, runStreamImpl } from './streamed-run-result.js';
 import type { AgentEvent } from './stream-events.js';
 import type { NativeTool } from './native-tools.js';
 
-/** Constructor options of `Agent`. */
-export interface AgentOptions<Deps, Output> {
-  /** Default model; may be left out and given per run or by `override`. */
-  model?: Model | KnownModelName;
-  /** Name used in spans. Default `'agent'`. */
-  name?: string;
-  /** Instructions sent with every request and not stored as message parts. */
-  instructions?: string | PromptFunction<Deps> | readonly (string | PromptFunction<Deps>)[];
-  /** System prompts, stored in the history at the start of a new conversation. */
-  systemPrompt?: string | readonly string[];
-  /**
-   * Output type: a zod schema (output tool `final_result`), a list of them (one output tool per
-   * schema, `final_result_{title}`), or an output mode (`ToolOutput`, `NativeOutput`,
-   * `PromptedOutput`, `TextOutput`). Default: text. For a list, TypeScript cannot infer the union
-   * of the outputs: name it, `new Agent<Deps, A | B>({ outputType: [ASchema, BSchema] })`.
-   */
-  outputType?: OutputSpec<Output>;
-  /** Function tools. */
-  tools?: readonly Tool<Deps>[];
-  /** Default retries for tools. Default 1. */
-  retries?: number;
-  /** Retries for output validation. Default: `retries`. */
-  outputRetries?: number;
-  /** Settings for every request of this agent. */
-  modelSettings?: ModelSettings;
-  /** What happens to other tool calls once a final result is found. Default `'early'`. */
-  endStrategy?: EndStrategy;
-  /** OpenTelemetry instrumentation. Default: `Agent.instrumentAll()`'s setting, else off. */
-  instrument?: boolean | InstrumentationSettings;
-  /** Tools the provider runs itself, e.g. `[WebSearchTool()]`; models that cannot run one throw `UserError`. */
-  nativeTools?: readonly NativeTool[];
-  /** Clock for the timestamps the agent writes on request parts. Default: the system clock. */
-  now?: () => Date;
-  /** Id generator for ids the agent makes (retry prompts without a tool call). Default: `generateToolCallId`. */
-  generateId?: () => string;
-}
-
-/** Options of `run`, `iter`, `runStream` and `runStreamEvents`. */
-export interface RunOptions<Deps, Output = unknown> {
-  deps?: Deps;
-  /** History to continue; system prompts are not repeated. */
-  messageHistory?: readonly ModelMessage[];
-  /** Model for this run (overrides the agent's). */
-  model?: Model | KnownModelName;
-  /** Settings merged over the agent's (ignored while `override({ modelSettings })` is active). */
-  modelSettings?: ModelSettings;
-  /** Limits checked before each request and after each response. Default: `new UsageLimits()` (requestLimit 50), as pydantic-ai. */
-  usageLimits?: UsageLimits | UsageLimitsOptions;
-  /** Usage to continue counting from (e.g. a parent agent's). */
-  usage?: RunUsage;
-  /** Output type for this run (overrides the agent's). */
-  outputType?: OutputSpec<Output>;
-  /** Aborting stops the run before its next step; it rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Clock for this run (overrides the agent's `now`). */
-  now?: () => Date;
-  /** Id generator for this run (overrides the agent's `generateId`). */
-  generateId?: () => string;
-}
-
-/** What `agent.override` can replace. */
-export interface AgentOverrides<Deps> {
-  model?: Model | KnownModelName;
-  deps?: Deps;
-  tools?: readonly Tool<Deps>[];
-  instructions?: string | PromptFunction<Deps> | readonly (string | PromptFunction<Deps>)[];
-  modelSettings?: ModelSettings;
-  name?: string;
-  retries?: number;
-}
+export type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, Instructions, RunMetadata, RunOptions } from './agent-options.js';
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
+
+/**
+ * A copy of `messageHistory` after checking it against `ModelMessagesSchema`.
+ * @throws UserError naming the first bad path (e.g. `[1].parts[0].args`), or saying that a
+ *   string was passed where an array of messages is expected.
+ */
+function validatedHistory(history: unknown): ModelMessage[] {
+  if (!Array.isArray(history)) {
+    const got = typeof history === 'string' ? 'a string (parse JSON first: parseModelMessages(JSON.parse(text)))' : history === null ? 'null' : typeof history;
+    throw new UserError(`messageHistory must be an array of messages (ModelMessage[]); got ${got}.`);
+  }
+  try {
+    parseModelMessages(history);
+  } catch (e) {
+    if (e instanceof InvalidMessageHistory) throw new UserError(`messageHistory is not valid: ${e.message.replace(/^Invalid message history /, '')}`, { cause: e });
+    throw e;
+  }
+  return cleanMessageHistory(history as ModelMessage[]);
+}
 
 function clockOf(now: (() => Date) | undefined): () => string {
   return now === undefined ? nowIso : () => now().toISOString();
@@ -105,14 +64,10 @@ function asList<T>(v: T | readonly T[] | undefined): T[] {
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
 }
 
-function toolMap<Deps>(tools: readonly Tool<Deps>[], output: OutputSchema): Map<string, Tool<Deps>> {
-  const m = new Map<string, Tool<Deps>>();
-  for (const t of tools) {
-    if (m.has(t.name)) throw new UserError(`Two tools are named '${t.name}': tool names must be unique within an agent.`);
-    if (output.tools.has(t.name)) throw new UserError(`Tool name '${t.name}' conflicts with an output tool name; rename the tool.`);
-    m.set(t.name, t);
-  }
-  return m;
+function resolveRetries(r: number | AgentRetries | undefined, fallback: { tools: number; output: number }): { tools: number; output: number } {
+  if (r === undefined) return fallback;
+  if (typeof r === 'number') return { tools: r, output: r };
+  return { tools: r.tools ?? fallback.tools, output: r.output ?? fallback.output };
 }
 
 /**
@@ -121,16 +76,20 @@ function toolMap<Deps>(tools: readonly Tool<Deps>[], output: OutputSchema): Map<
  * @typeParam Deps - type of `deps` given to tools and prompt functions.
  * @typeParam Output - type of `result.output` (default `string`).
  */
-export class Agent<Deps = undefined, Output = string> {
+class AgentClass<Deps = undefined, Output = string> {
   readonly name: string;
   private readonly model: Model | KnownModelName | undefined;
   private readonly instructionsList: (string | PromptFunction<Deps>)[];
   private readonly systemPrompts: (string | PromptFunction<Deps>)[];
-  private readonly toolsList: Tool<Deps>[];
+  /** The agent's own function tools (`tools` option and `agent.tool`). */
+  private readonly functionToolset: FunctionToolset<Deps>;
+  private readonly toolsets: AbstractToolset<Deps>[];
+  private readonly capabilities: AbstractCapability<Deps>[];
+  private readonly metadata: RunMetadata<Deps> | undefined;
+  private readonly eventStreamHandler: EventStreamHandler<Deps> | undefined;
   private readonly output: OutputSchema;
   private readonly outputValidators: OutputValidator<Deps, unknown>[] = [];
-  private readonly retries: number;
-  private readonly outputRetries: number;
+  private readonly retries: { tools: number; output: number };
   private readonly modelSettings: ModelSettings | undefined;
   private readonly endStrategy: EndStrategy;
   private readonly instrument: boolean | InstrumentationSettings | undefined;
@@ -138,8 +97,9 @@ export class Agent<Deps = undefined, Output = string> {
   private readonly now: (() => Date) | undefined;
   private readonly generateId: (() => string) | undefined;
   private readonly overrides = new AsyncLocalStorage<AgentOverrides<Deps>>();
-  // cached per tool-set: tool map and request parameters
-  private cache: { tools: Map<string, Tool<Deps>>; defs: ToolDefinition[]; params: ModelRequestParameters } | undefined;
+  // The agent's static tools listed once and shared by runs that change nothing about them.
+  private toolCache: { tools?: ReadonlyMap<string, ToolsetTool<Deps>>; params?: Params } = {};
+  private baseParams: Params | undefined;
 
   /**
    * @throws UserError for a non-zod `outputType`, duplicate tool names or invalid tool names.
@@ -150,12 +110,18 @@ export class Agent<Deps = undefined, Output = string> {
     this.instructionsList = asList(options.instructions);
     this.systemPrompts = asList(options.systemPrompt);
     this.output = compileOutputSchema(options.outputType);
-    this.toolsList = [...(options.tools ?? [])];
-    toolMap(this.toolsList, this.output);
-    this.retries = options.retries ?? 1;
-    this.outputRetries = options.outputRetries ?? this.retries;
+    this.functionToolset = new FunctionToolset<Deps>(options.tools ?? []);
+    for (const name of this.functionToolset.tools.keys()) {
+      if (this.output.tools.has(name)) throw new UserError(`Tool name '${name}' conflicts with an output tool name; rename the tool.`);
+    }
+    this.toolsets = [...(options.toolsets ?? [])];
+    this.capabilities = [...(options.capabilities ?? []), ...(options.historyProcessors ?? []).map((p) => new ProcessHistory<Deps>(p))];
+    this.metadata = options.metadata;
+    this.eventStreamHandler = options.eventStreamHandler;
+    const r = resolveRetries(options.retries, { tools: 1, output: 1 });
+    this.retries = { tools: r.tools, output: options.outputRetries ?? (typeof options.retries === 'object' && options.retries.output !== undefined ? options.retries.output : r.tools) };
     this.modelSettings = options.modelSettings;
-    this.endStrategy = options.endStrategy ?? 'early';
+    this.endStrategy = options.endStrategy ?? 'graceful';
     this.instrument = options.instrument;
     this.nativeTools = [...(options.nativeTools ?? [])];
     this.now = options.now;
@@ -171,12 +137,26 @@ export class Agent<Deps = undefined, Output = string> {
    * Registers a function tool.
    * @throws UserError when the name is already used.
    */
-  tool(t: Tool<Deps>): this {
-    if (this.toolsList.some((x) => x.name === t.name) || this.output.tools.has(t.name)) {
+  tool(t: Tool<Deps, any>): this {
+    if (this.functionToolset.tools.has(t.name) || this.output.tools.has(t.name)) {
       throw new UserError(`A tool named '${t.name}' is already registered on this agent; tool names must be unique.`);
     }
-    this.toolsList.push(t);
-    this.cache = undefined;
+    this.functionToolset.addTool(t);
+    this.toolCache = {};
+    return this;
+  }
+
+  /** Adds a toolset offered at every run. */
+  addToolset(toolset: AbstractToolset<Deps>): this {
+    this.toolsets.push(toolset);
+    this.toolCache = {};
+    return this;
+  }
+
+  /** Adds a capability. */
+  addCapability(capability: AbstractCapability<Deps>): this {
+    this.capabilities.push(capability);
+    this.toolCache = {};
     return this;
   }
 
@@ -213,23 +193,13 @@ export class Agent<Deps = undefined, Output = string> {
     return this.overrides.run(outer ? { ...outer, ...overrides } : { ...overrides }, fn);
   }
 
-  private toolSetup(tools: readonly Tool<Deps>[] | undefined, output: OutputSchema): { tools: Map<string, Tool<Deps>>; defs: ToolDefinition[]; params: ModelRequestParameters } {
-    const build = (list: readonly Tool<Deps>[]) => {
-      const map = toolMap(list, output);
-      const defs = list.map((t) => t.definition);
-      const params: ModelRequestParameters = {
-        functionTools: defs,
-        outputTools: [...output.toolDefinitions],
-        allowTextOutput: output.allowTextOutput,
-        outputMode: output.mode,
-      };
-      if (output.outputObject) params.outputObject = output.outputObject;
-      if (this.nativeTools.length > 0) params.nativeTools = this.nativeTools;
-      return { tools: map, defs, params };
-    };
-    if (tools !== undefined || output !== this.output) return build(tools ?? this.toolsList);
-    this.cache ??= build(this.toolsList);
-    return this.cache;
+  private paramsFor(output: OutputSchema): Params {
+    if (output === this.output && this.baseParams !== undefined) return this.baseParams;
+    const params: Params = { functionTools: [], outputTools: [...output.toolDefinitions], allowTextOutput: output.allowTextOutput, outputMode: output.mode };
+    if (output.outputObject) params.outputObject = output.outputObject;
+    if (this.nativeTools.length > 0) params.nativeTools = this.nativeTools;
+    if (output === this.output) this.baseParams = params;
+    return params;
   }
 
   /** @internal Builds the state of a new run. */
@@ -243,10 +213,27 @@ export class Agent<Deps = undefined, Output = string> {
     }
     const model = inferModel(modelSpec);
     const output = options.outputType === undefined ? this.output : compileOutputSchema(options.outputType);
-    const setup = this.toolSetup(ov?.tools, output);
-    const retries = ov?.retries ?? this.retries;
-    const instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
-    const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(this.modelSettings, ov.modelSettings) : mergeModelSettings(this.modelSettings, options.modelSettings);
+    const retries = resolveRetries(options.retries, resolveRetries(ov?.retries, this.retries));
+    const caps = [...(ov?.capabilities ?? this.capabilities), ...(options.capabilities ?? [])];
+    const capability = caps.length === 0 ? undefined : new RunCapability<Deps>(caps);
+    // toolsets: function tools, agent toolsets, run toolsets, capability toolsets; then capability wrappers
+    const fnToolset = ov?.tools !== undefined ? new FunctionToolset<Deps>(ov.tools) : this.functionToolset;
+    const list: AbstractToolset<Deps>[] = [fnToolset, ...(ov?.toolsets ?? this.toolsets), ...(options.toolsets ?? [])];
+    for (const c of caps) {
+      const t = c.getToolset();
+      if (t !== undefined) list.push(t);
+    }
+    let toolset: AbstractToolset<Deps> = list.length === 1 ? list[0]! : new CombinedToolset(list);
+    for (let i = caps.length - 1; i >= 0; i--) toolset = caps[i]!.getWrapperToolset(toolset) ?? toolset;
+    const shared = list.length === 1 && fnToolset === this.functionToolset && caps.length === 0 && output === this.output && retries.tools === this.retries.tools;
+    const toolCache = !toolset.isStatic || capability?.has('prepareTools') ? undefined : shared ? this.toolCache : {};
+    let instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
+    const extra = [...asList(options.instructions)];
+    for (const c of caps) extra.push(...(asList(c.getInstructions()) as (string | PromptFunction<Deps>)[]));
+    if (extra.length > 0) instructions = [...instructions, ...extra];
+    let agentSettings = this.modelSettings;
+    for (const c of caps) agentSettings = mergeModelSettings(agentSettings, c.getModelSettings());
+    const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(agentSettings, ov.modelSettings) : mergeModelSettings(agentSettings, options.modelSettings);
     const toolChoice = modelSettings?.toolChoice;
     if (toolChoice === 'required' || Array.isArray(toolChoice)) {
       throw new UserError(
@@ -254,11 +241,12 @@ export class Agent<Deps = undefined, Output = string> {
           'Use { functionTools: [...] } (ToolOrOutput) to allow specific function tools together with output, or call the model directly for a single request.',
       );
     }
-    const history = options.messageHistory ? options.messageHistory.slice() : [];
+    const history = options.messageHistory === undefined ? [] : validatedHistory(options.messageHistory);
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
-    return {
+    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
+    const state: RunState<Deps> = {
       messages: history,
       newMessageIndex: history.length,
       usage: options.usage ?? new RunUsage(),
@@ -270,21 +258,37 @@ export class Agent<Deps = undefined, Output = string> {
       signal: options.signal,
       instructions,
       systemPrompts: this.systemPrompts,
-      tools: setup.tools,
-      functionToolDefs: setup.defs,
+      toolset,
+      tools: new Map(),
+      functionToolDefs: [],
+      toolsStep: -1,
+      toolCache,
+      deferred: undefined,
+      resume: undefined,
+      deferredToolResults: options.deferredToolResults,
+      runId: resolveRunId(options.runId, history, options.generateId ?? this.generateId ?? uuid7),
+      conversationId: resolveConversationId(options.conversationId, history, options.generateId ?? this.generateId ?? uuid7),
+      metadata: undefined,
+      metadataSources,
+      capability,
+      eventStreamHandler: options.eventStreamHandler ?? this.eventStreamHandler,
       output,
       outputValidators: this.outputValidators,
       endStrategy: this.endStrategy,
-      retries,
-      outputRetries: this.outputRetries,
-      requestParams: setup.params,
+      retries: retries.tools,
+      outputRetries: retries.output,
+      requestParams: this.paramsFor(output),
       toolRetries: new Map(),
+      failedTools: new Set(),
+      succeededTools: new Set(),
       outputRetriesUsed: 0,
+      lastMaxTokens: undefined,
       runStep: 0,
       instrumentation: instrSettings ? new RunInstrumentation(instrSettings, ov?.name ?? this.name) : undefined,
       now: clockOf(options.now ?? this.now),
       newId: options.generateId ?? this.generateId ?? generateToolCallId,
     };
+    return state;
   }
 
   /**
@@ -295,6 +299,7 @@ export class Agent<Deps = undefined, Output = string> {
     return new AgentRun<O>(prompt, () => {
       const s = this.makeState(options as RunOptions<Deps, unknown>);
       (s as { prompt: RunState<Deps>['prompt'] }).prompt = prompt;
+      if (s.metadataSources.length > 0) s.metadata = runMetadata(s);
       return s;
     });
   }
@@ -328,3 +333,23 @@ export class Agent<Deps = undefined, Output = string> {
     return runStreamEventsImpl(this.iter<Output>(prompt, options));
   }
 }
+
+/**
+ * `new Agent(options)`: the output type comes from `outputType` — a schema, an output function,
+ * a mode, or a list (whose elements' outputs form a union, e.g.
+ * `[City, DeferredToolRequests]` → `City | DeferredToolRequests`).
+ */
+export interface AgentConstructor {
+  new <Deps = undefined, Output = string>(options?: AgentOptions<Deps, Output>): AgentClass<Deps, Output>;
+  new <Deps = undefined, const S extends readonly OutputListItem<any>[] = readonly OutputListItem<any>[]>(
+    options: AgentOptions<Deps, unknown> & { outputType: S },
+  ): AgentClass<Deps, InferOutput<S>>;
+  readonly prototype: AgentClass<any, any>;
+  /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
+  instrumentAll(value?: boolean | InstrumentationSettings): void;
+}
+
+/** An agent (see `AgentClass` members). */
+export type Agent<Deps = undefined, Output = string> = AgentClass<Deps, Output>;
+/** Builds agents; see `AgentConstructor`. */
+export const Agent = AgentClass as unknown as AgentConstructor;

@@ -50,13 +50,21 @@ export class UsageLimitExceeded extends AgentRunError {
 
 /** The model behaved in a way the agent cannot handle, e.g. retries were exhausted. */
 export class UnexpectedModelBehavior extends AgentRunError {
-  override readonly name = 'UnexpectedModelBehavior' as const;
+  override readonly name: 'UnexpectedModelBehavior' | 'IncompleteToolCall' = 'UnexpectedModelBehavior';
   /** The response body or message content that triggered the error, if any. */
   readonly body: string | undefined;
   constructor(message: string, options?: { body?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.body = options?.body;
   }
+}
+
+/**
+ * The model hit its token limit (`finishReason: 'length'`) while writing a tool call, so the
+ * call's arguments are incomplete JSON (pydantic-ai's `IncompleteToolCall`).
+ */
+export class IncompleteToolCall extends UnexpectedModelBehavior {
+  override readonly name = 'IncompleteToolCall' as const;
 }
 
 /** A request to the model's API failed without an HTTP response (network, timeout). */

@@ -10,7 +10,7 @@ import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentel
 import { loadModuleSync } from './load-module.js';
 import { VERSION } from './version.js';
 import type { ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart, RetryPromptPart } from './messages.js';
-import { retryPromptText, toolCallArgsAsJson, toolReturnContentString } from './messages.js';
+import { retryPromptText, toolCallArgsAsJson, toolCallArgsAsObject, toolReturnContentString } from './messages.js';
 import type { Model, ModelRequestParameters } from './model.js';
 import type { ModelSettings } from './settings.js';
 import type { RunUsage } from './usage.js';
@@ -67,7 +67,28 @@ export function resolveInstrumentation(value: boolean | InstrumentationSettings 
 type OtelPart = Record<string, unknown>;
 interface OtelMessage { role: string; parts: OtelPart[] }
 
-/** Messages in OpenTelemetry's gen_ai semantic-convention shape. */
+/**
+ * Tool-call arguments as an object, as pydantic-ai's `args_as_dict()` records them; arguments
+ * that are not a JSON object are kept as `{ INVALID_JSON: <text> }`.
+ */
+function argsObject(p: ToolCallPart): Record<string, unknown> {
+  try {
+    return toolCallArgsAsObject(p);
+  } catch {
+    return { INVALID_JSON: p.args };
+  }
+}
+
+/** The instructions of the run's last request that had any, as `gen_ai.system_instructions` (JSON). */
+function systemInstructions(messages: readonly ModelMessage[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.kind === 'request' && m.instructions) return JSON.stringify([{ type: 'text', content: m.instructions }]);
+  }
+  return undefined;
+}
+
+/** Messages in OpenTelemetry's gen_ai semantic-convention shape; tool-call `arguments` are objects. */
 export function otelMessages(messages: readonly ModelMessage[], includeContent: boolean): OtelMessage[] {
   const out: OtelMessage[] = [];
   const c = <T extends OtelPart>(p: T, content: Record<string, unknown>): T => (includeContent ? { ...p, ...content } : p);
@@ -101,7 +122,7 @@ export function otelMessages(messages: readonly ModelMessage[], includeContent: 
       for (const p of m.parts) {
         if (p.partKind === 'text') parts.push(c({ type: 'text' }, { content: p.content }));
         else if (p.partKind === 'thinking') parts.push(c({ type: 'thinking' }, { content: p.content }));
-        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: toolCallArgsAsJson(p) }));
+        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: argsObject(p) }));
       }
       const msg: OtelMessage & { finish_reason?: string } = { role: 'assistant', parts };
       if (m.finishReason) msg.finish_reason = m.finishReason;
@@ -143,8 +164,12 @@ export class RunInstrumentation {
     this.tracer = settings.tracer();
   }
 
+  /** Run identity put on every span of the run (`gen_ai.conversation.id`, `pydantic_ai.run_id`). */
+  private ids: Attributes = {};
+
   /** Starts the `invoke_agent` span as a child of the active context. */
-  start(model: Model): void {
+  start(model: Model, ids?: { runId: string; conversationId: string }): void {
+    if (ids) this.ids = { 'gen_ai.conversation.id': ids.conversationId, 'pydantic_ai.run_id': ids.runId };
     const parent = otel().context.active();
     this.agentSpan = this.tracer.startSpan(
       `invoke_agent ${this.agentName}`,
@@ -157,6 +182,7 @@ export class RunInstrumentation {
           'gen_ai.request.model': model.modelName,
           agent_name: this.agentName,
           model_name: model.modelName,
+          ...this.ids,
         },
       },
       parent,
@@ -178,6 +204,7 @@ export class RunInstrumentation {
       'gen_ai.request.model': model.modelName,
       model_request_parameters: JSON.stringify(params),
       ...settingsAttributes(settings),
+      ...this.ids,
     };
     if (model.baseUrl) {
       try {
@@ -193,7 +220,7 @@ export class RunInstrumentation {
     if (this.settings.includeContent) {
       attributes['gen_ai.input.messages'] = JSON.stringify(otelMessages(messages, true));
       const last = messages[messages.length - 1];
-      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = JSON.stringify([{ type: 'text', content: last.instructions }]);
+      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = systemInstructions([last])!;
     }
     return this.tracer.startSpan(`chat ${model.modelName}`, { kind: otel().SpanKind.CLIENT, attributes }, this.agentContext ?? otel().context.active());
   }
@@ -243,7 +270,7 @@ export class RunInstrumentation {
   }
 
   /** Wraps one function tool call in an `execute_tool {name}` span. */
-  async tool(call: ToolCallPart, fn: () => Promise<ToolReturnPart | RetryPromptPart>): Promise<ToolReturnPart | RetryPromptPart> {
+  async tool<R extends ToolReturnPart | RetryPromptPart | undefined>(call: ToolCallPart, fn: () => Promise<R>): Promise<R> {
     const attributes: Attributes = {
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': call.toolName,
@@ -253,7 +280,8 @@ export class RunInstrumentation {
     const span = this.tracer.startSpan(`execute_tool ${call.toolName}`, { kind: otel().SpanKind.INTERNAL, attributes }, this.agentContext ?? otel().context.active());
     try {
       const r = await otel().context.with(otel().trace.setSpan(otel().context.active(), span), fn);
-      if (r.partKind === 'retry-prompt') {
+      if (r === undefined) span.setAttribute('pydantic_ai.tool.deferred', true);
+      else if (r.partKind === 'retry-prompt') {
         if (this.settings.includeContent) span.setAttribute('gen_ai.tool.call.result', retryPromptText(r));
         span.setStatus({ code: otel().SpanStatusCode.ERROR, message: typeof r.content === 'string' ? r.content : 'validation failed' });
       } else if (this.settings.includeContent) {
@@ -269,10 +297,11 @@ export class RunInstrumentation {
   }
 
   /** Ends the agent span with the run's outcome. */
-  finish(outcome: { output?: unknown; error?: unknown; messages: readonly ModelMessage[]; usage: RunUsage }): void {
+  finish(outcome: { output?: unknown; error?: unknown; messages: readonly ModelMessage[]; usage: RunUsage; metadata?: Record<string, unknown> | undefined }): void {
     const span = this.agentSpan;
     if (!span) return;
     const a: Attributes = {
+      ...(outcome.metadata !== undefined ? { metadata: JSON.stringify(outcome.metadata) } : {}),
       'gen_ai.aggregated_usage.input_tokens': outcome.usage.inputTokens,
       'gen_ai.aggregated_usage.output_tokens': outcome.usage.outputTokens,
       'rehearse.usage.requests': outcome.usage.requests,
@@ -280,6 +309,8 @@ export class RunInstrumentation {
     };
     if (this.settings.includeContent) {
       a['pydantic_ai.all_messages'] = JSON.stringify(otelMessages(outcome.messages, true));
+      const instructions = systemInstructions(outcome.messages);
+      if (instructions !== undefined) a['gen_ai.system_instructions'] = instructions;
       if (!('error' in outcome)) a['final_result'] = typeof outcome.output === 'string' ? outcome.output : JSON.stringify(outcome.output);
     }
     span.setAttributes(a);

@@ -58,6 +58,8 @@ export interface ToolReturnPart {
   timestamp: string;
   /** Data kept in the history but not sent to the model. */
   metadata?: unknown;
+  /** `'denied'` when the call was denied (`ToolDenied`); `undefined` for a normal result (pydantic-ai's `outcome`). */
+  outcome?: 'success' | 'failed' | 'denied';
 }
 /** One validation problem, shaped as pydantic's `ErrorDetails` (`type`, `loc`, `msg`, `input`). */
 export interface ValidationErrorDetail { type: string; loc: (string | number)[]; msg: string; input?: unknown }
@@ -92,6 +94,10 @@ export interface ModelRequest {
   parts: ModelRequestPart[];
   /** Instructions in force for this request. Sent to the model, never stored as parts. */
   instructions?: string;
+  /** Id of the run that made this request (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 /** A model's response. */
@@ -107,6 +113,10 @@ export interface ModelResponse {
   providerResponseId?: string;
   /** Provider-specific data, e.g. the raw finish reason. */
   providerDetails?: Record<string, unknown>;
+  /** Id of the run that received this response (pydantic-ai's `run_id`). */
+  runId?: string;
+  /** Id of the conversation (pydantic-ai's `conversation_id`). */
+  conversationId?: string;
 }
 
 export type ModelMessage = ModelRequest | ModelResponse;
@@ -193,6 +203,39 @@ export function responseToolCalls(response: ModelResponse): ToolCallPart[] {
   return response.parts.filter((p): p is ToolCallPart => p.partKind === 'tool-call');
 }
 
+const toolResultsFirst = (p: ModelRequestPart): number => (p.partKind === 'tool-return' || p.partKind === 'retry-prompt' ? 0 : 1);
+const fromApi = (m: ModelResponse): boolean => m.modelName !== undefined || m.providerName !== undefined || m.providerResponseId !== undefined;
+
+/**
+ * A fresh list with consecutive requests merged into one (tool results first; merged only when
+ * their instructions agree or one has none) and consecutive responses that did not come from an
+ * API (no `modelName`, `providerName`, `providerResponseId`) merged into one, as pydantic-ai's
+ * `_clean_message_history`. The agent applies it to a given history at run start and to the
+ * messages of each request, so a model never receives the run's live array.
+ */
+export function cleanMessageHistory(messages: readonly ModelMessage[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  let prev: ModelMessage | undefined;
+  for (const m of messages) {
+    if (m.kind === 'request' && prev?.kind === 'request' && (!prev.instructions || !m.instructions || prev.instructions === m.instructions)) {
+      const parts = [...prev.parts, ...m.parts].sort((a, b) => toolResultsFirst(a) - toolResultsFirst(b));
+      const merged: ModelRequest = { kind: 'request', parts };
+      const instructions = prev.instructions || m.instructions;
+      if (instructions) merged.instructions = instructions;
+      // the merged request keeps the first one's run ids, as pydantic-ai's `replace(first, parts=...)`
+      if (prev.runId !== undefined) merged.runId = prev.runId;
+      if (prev.conversationId !== undefined) merged.conversationId = prev.conversationId;
+      prev = out[out.length - 1] = merged;
+    } else if (m.kind === 'response' && prev?.kind === 'response' && !fromApi(prev) && !fromApi(m)) {
+      prev = out[out.length - 1] = { ...prev, parts: [...prev.parts, ...m.parts] };
+    } else {
+      out.push(m);
+      prev = m;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- zod schemas
 
 /** Builds the message schemas on first use (zod loads then, not when rehearse is imported). */
@@ -221,6 +264,7 @@ function buildMessageSchemas() {
       toolCallId: z.string(),
       timestamp: isoTimestamp,
       metadata: z.unknown().optional(),
+      outcome: z.enum(['success', 'failed', 'denied']).optional(),
     }),
     z.strictObject({
       partKind: z.literal('retry-prompt'),
@@ -256,7 +300,13 @@ function buildMessageSchemas() {
   });
 
   const ModelMessageSchema = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('request'), parts: z.array(RequestPartSchema), instructions: z.string().optional() }),
+    z.strictObject({
+      kind: z.literal('request'),
+      parts: z.array(RequestPartSchema),
+      instructions: z.string().optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
+    }),
     z.strictObject({
       kind: z.literal('response'),
       parts: z.array(ResponsePartSchema),
@@ -267,6 +317,8 @@ function buildMessageSchemas() {
       providerName: z.string().optional(),
       providerResponseId: z.string().optional(),
       providerDetails: z.record(z.string(), z.unknown()).optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
     }),
   ]);
 

@@ -15,7 +15,14 @@ export interface ToolDefinition {
   name: string;
   description?: string;
   parametersJsonSchema: JsonSchema;
-  kind: 'function' | 'output';
+  /**
+   * `'function'`: run by the agent; `'output'`: ends the run; `'external'`: run outside the agent
+   * (its call ends the run in `DeferredToolRequests.calls`); `'unapproved'`: needs approval first
+   * (as pydantic-ai's `ToolKind`). Models send every kind but `'output'` as function tools.
+   */
+  kind: 'function' | 'output' | 'external' | 'unapproved';
+  /** Data about the tool kept by the agent and never sent to models (pydantic-ai's `metadata`). */
+  metadata?: Record<string, unknown>;
   /** Whether the provider should enforce the schema strictly (OpenAI `strict`); `undefined` lets the provider decide. */
   strict?: boolean;
   /**

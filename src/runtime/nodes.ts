@@ -3,17 +3,27 @@
  * `UserPromptNode -> ModelRequestNode -> CallToolsNode -> (ModelRequestNode | End)`.
  * Each node is data plus a step; `AgentRun.next(node)` runs the step and returns the next node.
  */
-import { UnexpectedModelBehavior, ModelRetry } from './errors.js';
-import type { ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
+import { ModelRetry, UnexpectedModelBehavior, UserError } from './errors.js';
+import { cleanMessageHistory } from './messages.js';
+import type { ModelMessage, ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
 import type { ModelRequestParameters } from './model.js';
 import { PartsManager } from './parts-manager.js';
-import { buildRunContext, consumeOutputRetry, throwIfAborted } from './run-state.js';
+import { buildRunContext, consumeOutputRetry, rollToolRetries, throwIfAborted } from './run-state.js';
+import { AgentStream } from './agent-stream.js';
+import type { RequestUsage } from './usage.js';
 import type { RunState } from './run-state.js';
 import { StreamedResponse } from './streamed-response.js';
 import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } from './stream-events.js';
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
 import { renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
+import { planResume } from './deferred-calls.js';
+import type { ResumeResults } from './deferred-calls.js';
+import { prepareStepTools } from './tool-manager.js';
+import { applyModelRequestHooks, hasRequestHooks, requestThroughHooks, stampMessage, toolsetInstructions } from './node-hooks.js';
+import type { ModelSettings } from './settings.js';
+
+const NO_SETTINGS: unique symbol = Symbol('no settings');
 
 export type { FinalResult } from './tool-execution.js';
 
@@ -39,12 +49,30 @@ async function resolvePrompts<Deps>(state: RunState<Deps>, items: RunState<Deps>
 }
 
 /**
- * Instructions for the next request: the agent's (static and dynamic), then the prompted-output
+ * The agent's instructions for the next request: plain strings first, then those from
+ * functions (pydantic-ai's `InstructionPart.sorted`), each stripped of surrounding whitespace,
+ * empty ones left out, joined by a blank line.
+ */
+async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]> {
+  if (state.instructions.length === 0) return [];
+  const fixed = state.instructions.filter((i) => typeof i === 'string');
+  const fns = fixed.length === state.instructions.length ? [] : state.instructions.filter((i) => typeof i !== 'string');
+  const out: string[] = [];
+  for (const v of await resolvePrompts(state, [...fixed, ...fns])) {
+    const t = v.trim();
+    if (t !== '') out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Instructions for the next request: the agent's (static, then dynamic), then the prompted-output
  * ones rendered from the model's customized output schema (as pydantic-ai renders them after
  * `customize_request_parameters`), joined by a blank line.
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
-  const parts = state.instructions.length === 0 ? [] : await resolvePrompts(state, state.instructions);
+  const parts = await agentInstructions(state);
+  await toolsetInstructions(state, parts);
   const out = state.output;
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
@@ -60,35 +88,47 @@ export class UserPromptNode {
     readonly userPrompt: string | readonly UserContent[] | undefined,
   ) {}
 
-  /** @internal */
+  /**
+   * @internal
+   * @throws UserError for a new prompt over a history whose last response has unanswered tool
+   *   calls (as pydantic-ai).
+   */
   async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
     const history = state.messages;
+    if (state.deferredToolResults !== undefined) {
+      const plan = planResume(history, state.deferredToolResults);
+      state.deferredToolResults = undefined;
+      return new CallToolsNode(plan.response, { resume: plan.resume, skip: plan.skip, userPrompt: this.userPrompt });
+    }
     const last = history[history.length - 1];
     if (this.userPrompt === undefined) {
-      if (last === undefined) {
-        // No prompt and no history: send the system prompts alone, as pydantic-ai does.
-        const ts = state.now();
-        const parts: ModelRequestPart[] = (await resolvePrompts(state, state.systemPrompts)).map((content) => ({ partKind: 'system-prompt', content, timestamp: ts }));
-        return new ModelRequestNode({ kind: 'request', parts });
+      if (last?.kind === 'request') {
+        // A history ending in a request is sent again (with current instructions); it is not a new message.
+        history.pop();
+        state.newMessageIndex = history.length + 1;
+        const prompts = last.parts.filter((p) => p.partKind === 'user-prompt');
+        if (prompts.length === 1) state.prompt = prompts[0]!.content;
+        else if (prompts.length > 1) state.prompt = prompts.flatMap((p) => (typeof p.content === 'string' ? [p.content] : p.content));
+        const resumed: ModelRequest = { kind: 'request', parts: [...last.parts] };
+        if (last.instructions !== undefined) resumed.instructions = last.instructions;
+        return new ModelRequestNode(resumed);
       }
-      if (last.kind === 'response') return new CallToolsNode(last);
-      // A history ending in a request is sent again (with current instructions).
-      history.pop();
-      state.newMessageIndex = Math.min(state.newMessageIndex, history.length);
-      return new ModelRequestNode({ ...last, parts: [...last.parts] });
+      if (last?.kind === 'response') {
+        // Pending tool calls are answered first; with instructions, a new request carries them.
+        if (last.parts.some((p) => p.partKind === 'tool-call')) return new CallToolsNode(last);
+        if ((await agentInstructions(state)).length === 0) return new CallToolsNode(last);
+      }
+    } else if (last?.kind === 'response' && last.parts.some((p) => p.partKind === 'tool-call')) {
+      throw new UserError('Cannot provide a new user prompt when the message history contains unprocessed tool calls.');
     }
     const parts: ModelRequestPart[] = [];
     const ts = state.now();
     if (history.length === 0 && state.systemPrompts.length > 0) {
       for (const sp of await resolvePrompts(state, state.systemPrompts)) parts.push({ partKind: 'system-prompt', content: sp, timestamp: ts });
     }
-    const content = typeof this.userPrompt === 'string' ? this.userPrompt : [...this.userPrompt];
-    parts.push({ partKind: 'user-prompt', content, timestamp: ts });
-    if (last !== undefined && last.kind === 'request') {
-      // merge into the trailing request, as pydantic-ai does
-      history.pop();
-      state.newMessageIndex = Math.min(state.newMessageIndex, history.length);
-      return new ModelRequestNode({ ...last, parts: [...last.parts, ...parts] });
+    if (this.userPrompt !== undefined) {
+      const content = typeof this.userPrompt === 'string' ? this.userPrompt : [...this.userPrompt];
+      parts.push({ partKind: 'user-prompt', content, timestamp: ts });
     }
     return new ModelRequestNode({ kind: 'request', parts });
   }
@@ -109,6 +149,8 @@ export class ModelRequestNode {
   readonly nodeKind = 'model-request' as const;
   private result: ModelResponse | undefined;
   private streamed = false;
+  /** Settings a `beforeModelRequest` hook chose for this request. */
+  private settings: ModelSettings | undefined | typeof NO_SETTINGS = NO_SETTINGS;
   constructor(readonly request: ModelRequest) {}
 
   /** The response, once the node has run or been streamed. */
@@ -116,22 +158,40 @@ export class ModelRequestNode {
     return this.result;
   }
 
-  private async prepare(state: RunState<any>): Promise<ModelRequestParameters> {
+  /**
+   * Starts the step: request appended to the history, instructions set, limits checked.
+   * Returns the parameters and a fresh, cleaned copy of the messages for the model.
+   * @throws UserError when there is nothing to send; UsageLimitExceeded.
+   */
+  private async prepare(state: RunState<any>): Promise<{ params: ModelRequestParameters; messages: ModelMessage[] }> {
     throwIfAborted(state);
-    state.usageLimits?.checkBeforeRequest(state.usage);
+    rollToolRetries(state);
+    await prepareStepTools(state, state.runStep + 1);
     const customize = state.model.customizeRequestParameters;
     const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
     const instructions = await computeInstructions(state, params);
     if (instructions !== undefined) this.request.instructions = instructions;
     else delete this.request.instructions;
+    if (state.messages.length === 0 && this.request.parts.length === 0 && instructions === undefined) {
+      throw new UserError('No message history, user prompt, or instructions provided');
+    }
+    stampMessage(state, this.request);
     state.messages.push(this.request);
     state.runStep += 1;
-    return params;
+    state.lastMaxTokens = state.modelSettings?.maxTokens;
+    state.usageLimits?.checkBeforeRequest(state.usage);
+    if (state.capability?.has('beforeModelRequest')) {
+      const rc = await applyModelRequestHooks(state, params);
+      this.settings = rc.modelSettings;
+      return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
+    }
+    return { params, messages: cleanMessageHistory(state.messages) };
   }
 
-  private finish(state: RunState<any>, response: ModelResponse): CallToolsNode {
+  private finish(state: RunState<any>, response: ModelResponse, counted: boolean): CallToolsNode {
     if (response.modelName === undefined) response.modelName = state.model.modelName;
-    state.usage.requests += 1;
+    stampMessage(state, response);
+    if (!counted) state.usage.requests += 1;
     state.usage.incr(response.usage);
     state.messages.push(response);
     state.usageLimits?.checkTokens(state.usage);
@@ -143,40 +203,58 @@ export class ModelRequestNode {
   async run(state: RunState<any>): Promise<CallToolsNode> {
     if (this.result !== undefined) return new CallToolsNode(this.result);
     if (this.streamed) throw new Error('ModelRequestNode: the stream was not consumed to the end');
-    const params = await this.prepare(state);
-    const msgs = state.messages;
-    const response = state.instrumentation
-      ? await state.instrumentation.chat(state.model, msgs, state.modelSettings, params, () => state.model.request(msgs, state.modelSettings, params))
-      : await state.model.request(msgs, state.modelSettings, params);
-    return this.finish(state, response);
+    const { params, messages } = await this.prepare(state);
+    const settings = this.settings === NO_SETTINGS ? state.modelSettings : this.settings;
+    const response =
+      state.capability !== undefined && hasRequestHooks(state.capability)
+        ? await requestThroughHooks(state, { model: state.model, messages, modelSettings: settings, modelRequestParameters: params }, (rc) =>
+            state.instrumentation
+              ? state.instrumentation.chat(rc.model, rc.messages, rc.modelSettings, rc.modelRequestParameters, () => rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters))
+              : rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters),
+          )
+        : state.instrumentation
+          ? await state.instrumentation.chat(state.model, messages, settings, params, () => state.model.request(messages, settings, params))
+          : await state.model.request(messages, settings, params);
+    return this.finish(state, response, false);
   }
 
   /**
-   * Streams the model's response: part events, plus one `final_result` event right after the
-   * part that starts the final result (text, or an output-tool call). Iterate to the end, then
-   * call `run.next(node)`.
+   * Streams the model's response as pydantic-ai's `AgentStream`: iterate it for part events
+   * (plus one `final_result` event right after the part that starts the final result), or use
+   * `streamText()`, `streamOutput()`, `getOutput()`; `usage()` includes the streaming request.
+   * Consume it, then call `run.next(node)`.
    */
-  stream(ctx: GraphRunContext): AsyncIterable<AgentStreamEvent> {
-    return this.streamEvents(ctx.state);
+  stream<O = unknown>(ctx: GraphRunContext): AgentStream<O> {
+    return new AgentStream<O>(ctx.state, this.streamEvents(ctx.state), () => this.liveUsage?.());
   }
+
+  /** @internal The stream's current usage (tokens of the response so far), while it is open. */
+  liveUsage: (() => RequestUsage) | undefined;
 
   /** @internal */
   async *streamEvents(state: RunState<any>): AsyncGenerator<AgentStreamEvent, CallToolsNode> {
     if (this.result !== undefined || this.streamed) throw new Error('ModelRequestNode: already run or streamed');
     this.streamed = true;
-    const params = await this.prepare(state);
-    const msgs = state.messages;
+    const { params, messages } = await this.prepare(state);
     const instr = state.instrumentation;
-    const span = instr?.startChat(state.model, msgs, state.modelSettings, params);
+    const span = instr?.startChat(state.model, messages, state.modelSettings, params);
     let response: ModelResponse | undefined;
     let spanOpen = span !== undefined;
+    const limits = state.usageLimits?.hasTokenLimits ? state.usageLimits : undefined;
     try {
-      const source = state.model.requestStream(msgs, state.modelSettings, params);
+      const source = state.model.requestStream(messages, state.modelSettings, params);
+      state.usage.requests += 1;
       const streamed = source instanceof StreamedResponse ? source : undefined;
       const manager = streamed ? undefined : new PartsManager();
+      if (streamed) this.liveUsage = () => streamed.usage;
       let finalSent = false;
       for await (const ev of source) {
         manager?.applyEvent(ev);
+        if (limits && streamed) {
+          const u = state.usage.clone();
+          u.incr(streamed.usage);
+          limits.checkTokens(u);
+        }
         yield ev;
         if (!finalSent) {
           const f = isFinalStart(state, ev);
@@ -194,11 +272,12 @@ export class ModelRequestNode {
       spanOpen = false;
       throw e;
     } finally {
+      this.liveUsage = undefined;
       // the consumer stopped iterating early: close the span without a response
       if (spanOpen && response === undefined) span!.end();
     }
     if (span) instr!.endChat(span, response);
-    return this.finish(state, response);
+    return this.finish(state, response, true);
   }
 }
 
@@ -206,7 +285,11 @@ export class ModelRequestNode {
 export class CallToolsNode {
   readonly nodeKind = 'call-tools' as const;
   private next: ModelRequestNode | End<unknown> | undefined;
-  constructor(readonly modelResponse: ModelResponse) {}
+  constructor(
+    readonly modelResponse: ModelResponse,
+    /** @internal Deferred results applied to this response's calls (a continued run). */
+    private readonly resume?: { resume: ResumeResults; skip: ReadonlySet<string>; userPrompt: string | readonly UserContent[] | undefined },
+  ) {}
 
   /** @internal */
   async run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
@@ -215,7 +298,7 @@ export class CallToolsNode {
     return this.next;
   }
 
-  /** Streams `function_tool_call` / `function_tool_result` events while the tools run. */
+  /** Streams tool events while the tools run: `function_tool_call` / `function_tool_result`, `output_tool_call` / `output_tool_result`. */
   stream(ctx: GraphRunContext): AsyncIterable<HandleResponseEvent> {
     return this.streamEvents(ctx.state);
   }
@@ -260,11 +343,11 @@ export class CallToolsNode {
   }
 
   private end(state: RunState<any>, final: FinalResult<unknown>, parts: ModelRequestPart[]): End<unknown> {
-    if (parts.length > 0) state.messages.push({ kind: 'request', parts });
+    if (parts.length > 0) state.messages.push(stampMessage(state, { kind: 'request', parts }));
     return new End(final);
   }
 
-  /** Validates text as the final output; returns the result or the retry part. */
+  /** Turns text into the final output (output function, schema, validators); or the retry part. */
   private async textOutput(state: RunState<any>, text: string): Promise<FinalResult<unknown> | RetryPromptPart> {
     const proc = state.output.processText!;
     const ctx = buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries });
@@ -285,34 +368,48 @@ export class CallToolsNode {
     throwIfAborted(state);
     const response = this.modelResponse;
     let text = '';
-    let hasText = false;
     let calls: ToolCallPart[] | undefined;
     for (const p of response.parts) {
-      if (p.partKind === 'text') {
-        text += p.content;
-        if (p.content !== '') hasText = true;
-      } else if (p.partKind === 'tool-call') (calls ??= []).push(p);
+      if (p.partKind === 'text') text += p.content;
+      else if (p.partKind === 'tool-call') (calls ??= []).push(p);
     }
-    if (calls === undefined && !hasText && response.finishReason === 'length') {
+    if (calls === undefined && text === '' && response.finishReason === 'length') {
+      // As pydantic-ai: no retry when the token limit was hit before any output (possibly while thinking).
       throw new UnexpectedModelBehavior(
-        'Model token limit exceeded before any response was generated. Increase the maxTokens model setting, or simplify the prompt.',
+        `Model token limit (${state.lastMaxTokens ?? 'provider default'}) exceeded before any response was generated. ` +
+          'Increase the `maxTokens` model setting, or simplify the prompt to result in a shorter response that will fit within the limit.',
       );
     }
     if (calls !== undefined) {
-      let textResult: FinalResult<unknown> | undefined;
-      if (state.endStrategy === 'early' && hasText && state.output.processText !== undefined && calls.every((c) => !state.output.tools.has(c.toolName))) {
+      // Plain text never pre-empts function tools; under 'early', text validated against a
+      // schema (native/prompted output) does, when every call is a function tool.
+      let preFinal: FinalResult<unknown> | undefined;
+      const out = state.output;
+      if (state.endStrategy === 'early' && text !== '' && (out.mode === 'native' || out.mode === 'prompted') && calls.every((c) => !out.tools.has(c.toolName))) {
         const r = await this.textOutput(state, text);
-        if (!('partKind' in r)) textResult = r;
+        if (!('partKind' in r)) preFinal = r;
       }
-      const outcome = await processToolCalls(state, calls, textResult, emit);
+      const r = this.resume;
+      if (r !== undefined) calls = calls.filter((c) => !r.skip.has(c.toolCallId));
+      if (state.toolsStep === -1) await prepareStepTools(state, state.runStep);
+      state.resume = r?.resume;
+      let outcome;
+      try {
+        outcome = await processToolCalls(state, calls, preFinal, emit, (parts) => state.messages.push(stampMessage(state, { kind: 'request', parts: [...parts] })));
+      } finally {
+        state.resume = undefined;
+      }
       if (outcome.finalResult !== undefined) return this.end(state, outcome.finalResult, outcome.parts);
+      if (r?.userPrompt !== undefined) {
+        outcome.parts.push({ partKind: 'user-prompt', content: typeof r.userPrompt === 'string' ? r.userPrompt : [...r.userPrompt], timestamp: state.now() });
+      }
       return new ModelRequestNode({ kind: 'request', parts: outcome.parts });
     }
     const alternatives: string[] = [];
     if (state.output.tools.size > 0) alternatives.push('include your response in a tool call');
     else if (state.tools.size > 0) alternatives.push('call a tool');
     if (state.output.processText !== undefined) {
-      if (hasText) {
+      if (text !== '') {
         const r = await this.textOutput(state, text);
         if (!('partKind' in r)) return this.end(state, r, []);
         consumeOutputRetry(state);

@@ -4,12 +4,15 @@
  * output modes `ToolOutput`, `NativeOutput`, `PromptedOutput`, `TextOutput`.
  */
 import type { z } from 'zod';
+import { loadModuleSync } from './load-module.js';
 import { UserError } from './errors.js';
 import { isZodSchema, preloadZod, rejectZod3Schema, zodModule, zodTypeName } from './zod-peer.js';
 import type { ValidationErrorDetail } from './messages.js';
 import type { JsonSchema, OutputMode, OutputObjectDefinition, ToolDefinition } from './model.js';
 import type { RunContext } from './run-context.js';
 import { toModelJsonSchema } from './tools.js';
+import type { Tool } from './tools.js';
+import { DeferredToolRequests } from './deferred.js';
 
 /** pydantic-ai's output tool name. */
 export const DEFAULT_OUTPUT_TOOL_NAME = 'final_result';
@@ -36,7 +39,14 @@ export function pythonJsonDumps(value: unknown): string {
 /** Output through one or more output tools (the default for zod schemas). */
 export interface ToolOutputSpec<O> {
   readonly outputKind: 'tool';
-  readonly schema: z.ZodType<O>;
+  readonly schema: z.ZodType;
+  /**
+   * Output function: called with the validated arguments; its result is the output (may throw
+   * `ModelRetry`). `undefined`: the arguments are the output.
+   */
+  readonly fn?: ((args: any, ctx: RunContext<any>) => O | Promise<O>) | undefined;
+  /** Phantom: the output type. */
+  readonly __output?: O;
   readonly name: string | undefined;
   readonly description: string | undefined;
   readonly strict: boolean | undefined;
@@ -64,12 +74,32 @@ export interface TextOutputSpec<O> {
   readonly fn: (text: string, ctx: RunContext<any>) => O | Promise<O>;
 }
 
-/** Uses an output tool for `schema` (pydantic-ai `ToolOutput`). */
+/**
+ * Uses an output tool for `schema` (pydantic-ai `ToolOutput`). Given a tool made with `tool()`,
+ * it is an output function: the model calls it with the tool's parameters and its result is the
+ * output (name `final_result`, or `final_result_{tool name}` among several outputs).
+ */
 export function ToolOutput<O>(
-  schema: z.ZodType<O>,
+  schema: z.ZodType<O> | Tool<any, O>,
   options: { name?: string; description?: string; strict?: boolean; maxRetries?: number } = {},
 ): ToolOutputSpec<O> {
+  if (isToolObject(schema)) {
+    const t = schema;
+    return {
+      outputKind: 'tool',
+      schema: t.parameters.meta({ title: t.name }),
+      fn: t.execute,
+      name: options.name,
+      description: options.description ?? t.description,
+      strict: options.strict ?? t.strict,
+      maxRetries: options.maxRetries ?? t.retries,
+    };
+  }
   return { outputKind: 'tool', schema, name: options.name, description: options.description, strict: options.strict, maxRetries: options.maxRetries };
+}
+
+function isToolObject(x: unknown): x is Tool<any, any> {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'function-tool';
 }
 /** Uses the provider's native structured output (pydantic-ai `NativeOutput`). */
 export function NativeOutput<O>(
@@ -90,28 +120,46 @@ export function TextOutput<O>(fn: (text: string, ctx: RunContext<any>) => O | Pr
   return { outputKind: 'text', fn };
 }
 
-/** What `outputType` accepts. */
+/** An element of an `outputType` list. */
+export type OutputListItem<O> = z.ZodType<O> | ToolOutputSpec<O> | Tool<any, O> | DeferredOutputMarker<O>;
+
+/** `DeferredToolRequests` (the class) as an element of an `outputType` list: the run may end with it. */
+export type DeferredOutputMarker<O> = typeof DeferredToolRequests & (abstract new (...args: any[]) => O);
+
+/**
+ * What `outputType` accepts: a zod schema, an output function (`tool()`), an output mode, or a
+ * list of schemas / functions / `ToolOutput`s / `DeferredToolRequests`.
+ */
 export type OutputSpec<O> =
   | z.ZodType<O>
-  | readonly z.ZodType<O>[]
+  | Tool<any, O>
+  | readonly OutputListItem<O>[]
   | ToolOutputSpec<O>
-  | readonly ToolOutputSpec<O>[]
   | NativeOutputSpec<O>
   | PromptedOutputSpec<O>
   | TextOutputSpec<O>;
 
-/** The output type an `OutputSpec` produces. */
+/** The output type of one `outputType` list element. */
+export type InferOutputItem<E> = E extends z.ZodType<infer O>
+  ? O
+  : E extends Tool<any, infer O>
+    ? O
+    : E extends ToolOutputSpec<infer O>
+      ? O
+      : E extends typeof DeferredToolRequests
+        ? DeferredToolRequests
+        : never;
+
+/** The output type an `OutputSpec` produces (a list gives the union of its elements' outputs). */
 export type InferOutput<S> = S extends z.ZodType<infer O>
   ? O
-  : S extends readonly (infer E)[]
-    ? E extends z.ZodType<infer O>
-      ? O
-      : E extends ToolOutputSpec<infer O>
+  : S extends Tool<any, infer O>
+    ? O
+    : S extends readonly (infer E)[]
+      ? InferOutputItem<E>
+      : S extends ToolOutputSpec<infer O> | NativeOutputSpec<infer O> | PromptedOutputSpec<infer O> | TextOutputSpec<infer O>
         ? O
-        : never
-    : S extends ToolOutputSpec<infer O> | NativeOutputSpec<infer O> | PromptedOutputSpec<infer O> | TextOutputSpec<infer O>
-      ? O
-      : never;
+        : never;
 
 /** Result of validating data against a zod schema. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; details: ValidationErrorDetail[] };
@@ -136,6 +184,17 @@ export function validateWithSchema<T>(schema: z.ZodType<T>, data: unknown): Vali
       const d: ValidationErrorDetail = { type: i.code, loc, msg: i.message };
       const input = valueAt(data, i.path);
       if (input !== undefined) d.input = input;
+      else if (i.path.length > 0) {
+        // a missing field: pydantic's 'missing' error, whose input is the object that lacks it
+        const parent = valueAt(data, i.path.slice(0, -1));
+        if (parent !== null && typeof parent === 'object' && !(i.path[i.path.length - 1]! in parent)) {
+          if (i.code === 'invalid_type') {
+            d.type = 'missing';
+            d.msg = 'Field required';
+          }
+          d.input = parent;
+        }
+      }
       return d;
     }),
   };
@@ -159,6 +218,8 @@ export interface OutputToolEntry {
   /** True when the schema is not an object and its value travels under a `response` key. */
   readonly wrapped: boolean;
   readonly maxRetries: number | undefined;
+  /** Output function called with the validated value; `undefined`: the value is the output. */
+  readonly fn: ((args: any, ctx: RunContext<any>) => unknown) | undefined;
 }
 
 /** A compiled `outputType`, as the agent loop uses it. */
@@ -166,6 +227,8 @@ export interface OutputSchema {
   readonly mode: OutputMode;
   /** Whether a plain text response can end the run. */
   readonly allowTextOutput: boolean;
+  /** Whether the run may end with `DeferredToolRequests` (it is among the output types). */
+  readonly allowsDeferredTools?: boolean;
   readonly tools: ReadonlyMap<string, OutputToolEntry>;
   readonly toolDefinitions: readonly ToolDefinition[];
   /** For native/prompted modes. */
@@ -179,6 +242,12 @@ export interface OutputSchema {
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
   readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  /**
+   * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
+   * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
+   * parses yet.
+   */
+  readonly partialFromText?: (text: string) => unknown;
 }
 
 function isZod(x: unknown): x is z.ZodType {
@@ -197,6 +266,12 @@ function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
   if (typeof meta?.title === 'string') return meta.title;
   if (typeof js['title'] === 'string') return js['title'] as string;
   return undefined;
+}
+
+/** The output's own description and its schema's, joined as pydantic-ai joins them (`'a. b'`). */
+function joinDescriptions(own: string | undefined, fromSchema: string | undefined): string | undefined {
+  if (!fromSchema) return own;
+  return own === undefined ? fromSchema : `${own}. ${fromSchema}`;
 }
 
 const SANITIZE = /[^a-zA-Z0-9_-]/g;
@@ -239,7 +314,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     }
     const original = name;
     for (let i = 2; tools.has(name); i++) name = `${original}_${i}`;
-    let description = spec.description ?? schemaDescription;
+    let description = joinDescriptions(spec.description, schemaDescription);
     if (!description) {
       description = DEFAULT_OUTPUT_TOOL_DESCRIPTION;
       if (multiple) description = `${title ?? name}: ${description}`;
@@ -247,7 +322,7 @@ function compileTools(specs: readonly ToolOutputSpec<unknown>[]): { tools: Map<s
     const definition: ToolDefinition = { name, description, parametersJsonSchema: js, kind: 'output' };
     if (spec.strict !== undefined) definition.strict = spec.strict;
     if (wrapped) definition.outerTypedDictKey = 'response';
-    tools.set(name, { definition, schema: spec.schema, wrapped, maxRetries: spec.maxRetries });
+    tools.set(name, { definition, schema: spec.schema, wrapped, maxRetries: spec.maxRetries, fn: spec.fn });
     defs.push(definition);
   });
   return { tools, defs };
@@ -287,12 +362,14 @@ function compileObjectOutput(
   let parse: (data: unknown) => Validation<unknown>;
   let name = options.name;
   let description = options.description;
+  let unwrap: (data: unknown) => unknown = (d) => d;
   if (schemas.length === 1) {
     const s = schemas[0]!;
     const o = objectJsonSchema(s);
     jsonSchema = o.js;
     name ??= o.title;
-    description ??= o.description;
+    description = joinDescriptions(description, o.description);
+    if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
         const v = validateWithSchema(zodModule().z.object({ response: s }), data);
@@ -321,6 +398,12 @@ function compileObjectOutput(
       variants.push(v);
     });
     jsonSchema = { type: 'object', properties: { result: { anyOf: variants } }, required: ['result'], additionalProperties: false } as JsonSchema;
+    unwrap = (d) => {
+      const r = (d as { result?: { kind?: unknown; data?: unknown } }).result;
+      const data = r?.data;
+      if (data === undefined || typeof r?.kind !== 'string') return undefined;
+      return keyed.get(r.kind)?.wrapped ? (data as { response?: unknown })?.response : data;
+    };
     const envelope = () => {
       const { z } = zodModule();
       return z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
@@ -359,6 +442,17 @@ function compileObjectOutput(
       }
       return parse(data);
     },
+    partialFromText: (text) => {
+      let data: unknown;
+      try {
+        // not extractJson: trimming would drop the trailing space of a string still streaming
+        const start = text.indexOf('{');
+        data = loadModuleSync<typeof import('partial-json')>('partial-json').parse(start > 0 ? text.slice(start) : text);
+      } catch {
+        return undefined;
+      }
+      return data !== null && typeof data === 'object' && !Array.isArray(data) ? unwrap(data) : undefined;
+    },
   };
 }
 
@@ -383,6 +477,8 @@ function isSpec(x: unknown): x is { outputKind: string } {
 export function compileOutputSchema(spec: unknown): OutputSchema {
   if (spec === undefined) return TEXT_OUTPUT;
   preloadZod();
+  if (spec === DeferredToolRequests) throw new UserError('At least one output type must be provided other than `DeferredToolRequests`.');
+  if (isToolObject(spec)) spec = ToolOutput(spec);
   if (isZod(spec)) {
     if (isPlainString(spec)) return TEXT_OUTPUT;
     const { tools, defs } = compileTools([ToolOutput(spec)]);
@@ -392,15 +488,29 @@ export function compileOutputSchema(spec: unknown): OutputSchema {
     if (spec.length === 0) throw new UserError('outputType: an empty list of outputs; give at least one zod schema.');
     const toolSpecs: ToolOutputSpec<unknown>[] = [];
     let allowText = false;
+    let deferred = false;
     for (const [i, s] of spec.entries()) {
-      if (isZod(s)) {
+      if (s === DeferredToolRequests) deferred = true;
+      else if (isToolObject(s)) toolSpecs.push(ToolOutput(s));
+      else if (isZod(s)) {
         if (isPlainString(s)) allowText = true;
         else toolSpecs.push(ToolOutput(s));
       } else if (isSpec(s) && s.outputKind === 'tool') toolSpecs.push(s as ToolOutputSpec<unknown>);
       else throw new UserError(`outputType[${i}] is not a zod schema or ToolOutput(...): pass zod schemas, e.g. outputType: [CitySchema, CountrySchema].`);
     }
     const { tools, defs } = compileTools(toolSpecs);
-    return { mode: 'tool', allowTextOutput: allowText, tools, toolDefinitions: defs, outputObject: undefined, promptedInstructions: undefined, processText: allowText ? TEXT_OUTPUT.processText : undefined };
+    if (toolSpecs.length === 0 && !allowText) throw new UserError('At least one output type must be provided other than `DeferredToolRequests`.');
+    const mode = toolSpecs.length === 0 ? 'text' : 'tool';
+    return {
+      mode,
+      allowTextOutput: allowText,
+      allowsDeferredTools: deferred,
+      tools,
+      toolDefinitions: defs,
+      outputObject: undefined,
+      promptedInstructions: undefined,
+      processText: allowText ? TEXT_OUTPUT.processText : undefined,
+    };
   }
   if (isSpec(spec)) {
     switch (spec.outputKind) {

@@ -25,6 +25,8 @@ export interface RunContext<Deps = undefined> {
   readonly retry: number;
   /** Maximum retries allowed for the current tool (or output). */
   readonly maxRetries: number;
+  /** Whether this is the last attempt: `retry === maxRetries` (pydantic-ai's `last_attempt`). */
+  readonly lastAttempt: boolean;
   /** Name of the tool being called; `undefined` outside a tool call. */
   readonly toolName: string | undefined;
   /** Id of the tool call being handled; `undefined` outside a tool call. */
@@ -33,4 +35,14 @@ export interface RunContext<Deps = undefined> {
   readonly runStep: number;
   /** The run's abort signal, if one was given. */
   readonly signal: AbortSignal | undefined;
+  /** True while a tool call runs that a human approved (`DeferredToolResults.approvals`). */
+  readonly toolCallApproved: boolean;
+  /** Metadata given with the deferred result of the current call (`DeferredToolResults.metadata`). */
+  readonly toolCallMetadata: Record<string, unknown> | undefined;
+  /** Id of this run (a UUIDv7 unless given as `runId`); stamped on the run's messages. */
+  readonly runId: string;
+  /** Id of the conversation the run belongs to; stamped on the run's messages. */
+  readonly conversationId: string;
+  /** The run's metadata (agent's merged with the run's); `undefined` when none was given. */
+  readonly metadata: Record<string, unknown> | undefined;
 }

@@ -2,13 +2,18 @@
  * The state one agent run carries from node to node (pydantic-ai's `GraphAgentState` plus
  * `GraphAgentDeps`). Internal: built by `Agent.iter`.
  */
-import { UnexpectedModelBehavior } from './errors.js';
+import { IncompleteToolCall, UnexpectedModelBehavior } from './errors.js';
+import { parseJsonArgs } from './output.js';
 import type { ModelMessage, UserContent } from './messages.js';
 import type { Model, ModelRequestParameters, ToolDefinition } from './model.js';
 import type { OutputSchema } from './output.js';
 import type { RunContext } from './run-context.js';
 import type { ModelSettings } from './settings.js';
-import type { Tool } from './tools.js';
+import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
+import type { DeferredCollector, ResumeResults } from './deferred-calls.js';
+import type { RunCapability } from './capabilities/run-capability.js';
+import type { DeferredToolResults } from './deferred.js';
+import type { AgentStreamEvent, HandleResponseEvent } from './stream-events.js';
 import type { RunUsage, UsageLimits } from './usage.js';
 import type { RunInstrumentation } from './instrumentation.js';
 
@@ -17,8 +22,21 @@ export type PromptFunction<Deps> = (ctx: RunContext<Deps>) => string | undefined
 /** An output validator: returns the (possibly transformed) output or throws `ModelRetry`. */
 export type OutputValidator<Deps, O> = (output: O, ctx: RunContext<Deps>) => O | Promise<O>;
 
-/** Tool-execution strategy after a final result, as pydantic-ai's `EndStrategy`. */
-export type EndStrategy = 'early' | 'exhaustive';
+/**
+ * How the tool calls of a response that produces a final result are handled, as pydantic-ai v2's
+ * `EndStrategy` (`_tool_execution.py`):
+ * - `'early'`: output tools run first (in emission order, the first valid one wins); function
+ *   tools run only when every output tool failed, else they are answered "Tool not executed".
+ * - `'graceful'` (default): calls run in emission order; function tools emitted before an output
+ *   tool complete before it; once an output tool succeeds, later output tools are skipped but
+ *   function tools still run.
+ * - `'exhaustive'`: every call runs; the first valid output (by emission order) wins.
+ *
+ * Under `'graceful'` and `'exhaustive'`, a function tool asking for a retry discards the final
+ * result of that round ("retry wins"). Plain text never pre-empts function tools; only text
+ * validated against a schema (native/prompted output) does, and only under `'early'`.
+ */
+export type EndStrategy = 'early' | 'graceful' | 'exhaustive';
 
 /** @internal */
 export interface RunState<Deps> {
@@ -28,24 +46,59 @@ export interface RunState<Deps> {
   readonly usage: RunUsage;
   readonly usageLimits: UsageLimits | undefined;
   readonly deps: Deps;
-  readonly prompt: string | readonly UserContent[] | undefined;
+  prompt: string | readonly UserContent[] | undefined;
   readonly model: Model;
   readonly modelSettings: ModelSettings | undefined;
   readonly signal: AbortSignal | undefined;
   readonly instructions: readonly (string | PromptFunction<Deps>)[];
   readonly systemPrompts: readonly (string | PromptFunction<Deps>)[];
-  readonly tools: ReadonlyMap<string, Tool<Deps>>;
-  readonly functionToolDefs: readonly ToolDefinition[];
+  /** The run's tools: agent, run and capability toolsets combined. */
+  readonly toolset: AbstractToolset<Deps>;
+  /** Tools offered at the current step (set by `prepareStepTools`). */
+  tools: ReadonlyMap<string, ToolsetTool<Deps>>;
+  functionToolDefs: readonly ToolDefinition[];
+  /** Run step the tools were prepared for; -1 before the first. */
+  toolsStep: number;
+  /** Shared across runs when the toolset is static: tools and parameters listed once. */
+  readonly toolCache: { tools?: ReadonlyMap<string, ToolsetTool<Deps>>; params?: ModelRequestParameters } | undefined;
+  /** Deferred calls met while handling the current response. */
+  deferred: DeferredCollector | undefined;
+  /** Results for deferred calls applied while handling the current response. */
+  resume: ResumeResults | undefined;
+  /** Id of this run. */
+  readonly runId: string;
+  /** Id of the conversation. */
+  readonly conversationId: string;
+  /** The run's metadata (resolved when the run starts and again when it ends). */
+  metadata: Record<string, unknown> | undefined;
+  /** Where the metadata comes from: the agent's (or override's), then the run's. */
+  readonly metadataSources: readonly (Record<string, unknown> | ((ctx: RunContext<Deps>) => Record<string, unknown>))[];
+  /** Results for deferred calls given to this run; consumed by the first node. */
+  deferredToolResults: DeferredToolResults | undefined;
+  /** Receives each step's events during `run`. */
+  readonly eventStreamHandler: ((ctx: RunContext<Deps>, events: AsyncIterable<AgentStreamEvent | HandleResponseEvent>) => Promise<void> | void) | undefined;
+  /** The capabilities of the run combined; `undefined` when there are none (fast path). */
+  readonly capability: RunCapability<Deps> | undefined;
   readonly output: OutputSchema;
   readonly outputValidators: readonly OutputValidator<Deps, unknown>[];
   readonly endStrategy: EndStrategy;
   readonly retries: number;
   readonly outputRetries: number;
-  readonly requestParams: ModelRequestParameters;
-  /** Consecutive failures per tool name. */
+  requestParams: ModelRequestParameters;
+  /**
+   * Retries used per tool name, as of the start of the current step (pydantic-ai's
+   * `ctx.retries`): a tool that failed in a step gets +1 at the next step, one that succeeded
+   * (and did not also fail) is reset.
+   */
   readonly toolRetries: Map<string, number>;
+  /** Tools that failed (asked for a retry) in the current step. */
+  readonly failedTools: Set<string>;
+  /** Tools that succeeded in the current step. */
+  readonly succeededTools: Set<string>;
   outputRetriesUsed: number;
   runStep: number;
+  /** `maxTokens` of the last request's settings, for error messages. */
+  lastMaxTokens: number | undefined;
   readonly instrumentation: RunInstrumentation | undefined;
   /** Current time as ISO-8601 (from the `now` option, else the clock). */
   readonly now: () => string;
@@ -56,7 +109,7 @@ export interface RunState<Deps> {
 /** Builds a `RunContext` for the current step. */
 export function buildRunContext<Deps>(
   state: RunState<Deps>,
-  extra: { retry?: number; maxRetries?: number; toolName?: string; toolCallId?: string } = {},
+  extra: { retry?: number; maxRetries?: number; toolName?: string; toolCallId?: string; toolCallApproved?: boolean; toolCallMetadata?: Record<string, unknown> } = {},
 ): RunContext<Deps> {
   return {
     deps: state.deps,
@@ -67,10 +120,16 @@ export function buildRunContext<Deps>(
     modelSettings: state.modelSettings,
     retry: extra.retry ?? 0,
     maxRetries: extra.maxRetries ?? state.retries,
+    lastAttempt: (extra.retry ?? 0) === (extra.maxRetries ?? state.retries),
     toolName: extra.toolName,
     toolCallId: extra.toolCallId,
     runStep: state.runStep,
     signal: state.signal,
+    toolCallApproved: extra.toolCallApproved ?? false,
+    toolCallMetadata: extra.toolCallMetadata,
+    runId: state.runId,
+    conversationId: state.conversationId,
+    metadata: state.metadata,
   };
 }
 
@@ -81,23 +140,52 @@ export function buildRunContext<Deps>(
 export function consumeOutputRetry(state: RunState<any>, cause?: unknown): void {
   state.outputRetriesUsed += 1;
   if (state.outputRetriesUsed > state.outputRetries) {
+    checkIncompleteToolCall(state);
     throw new UnexpectedModelBehavior(`Exceeded maximum output retries (${state.outputRetries})`, cause === undefined ? undefined : { cause });
   }
 }
 
 /**
- * Counts one retry for tool `name`.
- * @throws UnexpectedModelBehavior when the tool already used `maxRetries` retries (pydantic-ai's message).
+ * Records one failure of tool `name` in the current step (counted at the next step, as
+ * pydantic-ai's `ToolManager.for_run_step`).
+ * @throws UnexpectedModelBehavior when the tool had already used `maxRetries` retries at the
+ *   start of this step (pydantic-ai's message); `message` replaces the text (output tools).
  */
-export function consumeToolRetry(state: RunState<any>, name: string, maxRetries: number, cause?: unknown): void {
-  const used = state.toolRetries.get(name) ?? 0;
-  if (used >= maxRetries) {
+export function consumeToolRetry(state: RunState<any>, name: string, maxRetries: number, cause?: unknown, message?: string): void {
+  if ((state.toolRetries.get(name) ?? 0) >= maxRetries) {
     throw new UnexpectedModelBehavior(
-      `Tool '${name}' exceeded max retries count of ${maxRetries}. Consider raising the tool's or the agent's 'retries'.`,
+      message ?? `Tool '${name}' exceeded max retries count of ${maxRetries}. Consider raising the tool's or the agent's 'retries'.`,
       cause === undefined ? undefined : { cause },
     );
   }
-  state.toolRetries.set(name, used + 1);
+  state.failedTools.add(name);
+}
+
+/** Starts a new step for tool retries: failed tools +1, succeeded ones reset. */
+export function rollToolRetries(state: RunState<any>): void {
+  if (state.failedTools.size === 0 && state.succeededTools.size === 0) return;
+  const before = new Map(state.toolRetries);
+  for (const name of state.succeededTools) state.toolRetries.delete(name);
+  for (const name of state.failedTools) state.toolRetries.set(name, (before.get(name) ?? 0) + 1);
+  state.failedTools.clear();
+  state.succeededTools.clear();
+}
+
+/**
+ * @throws IncompleteToolCall when the last response stopped on the token limit in the middle of
+ *   a tool call whose arguments are not valid JSON (pydantic-ai's `check_incomplete_tool_call`).
+ */
+export function checkIncompleteToolCall(state: RunState<any>): void {
+  const last = state.messages[state.messages.length - 1];
+  if (last?.kind !== 'response' || last.finishReason !== 'length') return;
+  const part = last.parts[last.parts.length - 1];
+  if (part?.partKind !== 'tool-call') return;
+  const parsed = parseJsonArgs(part.args);
+  if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)) return;
+  throw new IncompleteToolCall(
+    `Model token limit (${state.lastMaxTokens ?? 'provider default'}) exceeded while generating a tool call, resulting in incomplete arguments. ` +
+      'Increase the `maxTokens` model setting, or simplify the prompt to result in a shorter response that will fit within the limit.',
+  );
 }
 
 /** Throws the signal's reason when the run was aborted. */

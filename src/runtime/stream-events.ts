@@ -21,14 +21,28 @@ export type ModelResponseStreamEvent = PartStartEvent | PartDeltaEvent | PartEnd
 /** The response being streamed has produced the final result (text, or an output tool call). */
 export interface FinalResultEvent { eventKind: 'final_result'; toolName?: string; toolCallId?: string }
 /** A function tool is about to be called. */
-export interface FunctionToolCallEvent { eventKind: 'function_tool_call'; part: ToolCallPart }
+export interface FunctionToolCallEvent {
+  eventKind: 'function_tool_call';
+  part: ToolCallPart;
+  /** Whether the arguments passed validation; `undefined` when not validated. */
+  argsValid?: boolean;
+}
+/** An output tool call (the model's "final answer" call) is being handled. */
+export interface OutputToolCallEvent {
+  eventKind: 'output_tool_call';
+  part: ToolCallPart;
+  /** Whether the arguments passed validation; `undefined` when the call was skipped. */
+  argsValid?: boolean;
+}
+/** The part sent back for an output tool call: a status `ToolReturnPart` or a `RetryPromptPart`. */
+export interface OutputToolResultEvent { eventKind: 'output_tool_result'; result: ToolReturnPart | RetryPromptPart }
 /** A function tool returned (`ToolReturnPart`) or asked for a retry (`RetryPromptPart`). */
 export interface FunctionToolResultEvent { eventKind: 'function_tool_result'; result: ToolReturnPart | RetryPromptPart }
 /** The run finished; `result` is the `AgentRunResult`. */
 export interface AgentRunResultEvent<R = unknown> { eventKind: 'agent_run_result'; result: R }
 
 /** Events of `CallToolsNode.stream`. */
-export type HandleResponseEvent = FunctionToolCallEvent | FunctionToolResultEvent;
+export type HandleResponseEvent = FunctionToolCallEvent | FunctionToolResultEvent | OutputToolCallEvent | OutputToolResultEvent;
 /** Events of `ModelRequestNode.stream`. */
 export type AgentStreamEvent = ModelResponseStreamEvent | FinalResultEvent;
 /** Everything `agent.runStreamEvents` yields. */

@@ -3,6 +3,10 @@
  * `agent.runStreamEvents` (every event of the run), as pydantic-ai's `run_stream` and
  * `run_stream_events`.
  */
+import { PartsManager } from './parts-manager.js';
+import { debounced, partialOutputOf, streamTextOf } from './agent-stream.js';
+export type { StreamTextOptions } from './agent-stream.js';
+import type { StreamTextOptions } from './agent-stream.js';
 import type { AgentRun, AgentRunResult } from './agent-run.js';
 import type { ModelMessage } from './messages.js';
 import { CallToolsNode, End, ModelRequestNode } from './nodes.js';
@@ -77,14 +81,6 @@ export async function runStreamImpl<O>(run: AgentRun<O>): Promise<StreamedRunRes
   return new StreamedRunResult<O>(run, undefined, [], { eventKind: 'final_result' });
 }
 
-/** Options of `streamText`. */
-export interface StreamTextOptions {
-  /** Yield each new piece of text (`true`) or the whole text so far (`false`, default, as pydantic-ai). */
-  delta?: boolean;
-  /** Group updates arriving within this many milliseconds into one. Default 0: every delta is yielded. */
-  debounceMs?: number;
-}
-
 /**
  * The result of `agent.runStream`: the final response as it streams. Once the stream is
  * consumed, the response is handled as `run` would handle it (remaining tool calls under the
@@ -115,42 +111,64 @@ export class StreamedRunResult<O> {
     if (this.consumed) throw new Error('This stream has already been consumed');
     this.consumed = true;
     const r = this.run as unknown as AgentRun<unknown>;
+    let streamDone = this.gen === undefined;
     try {
       for (const ev of this.buffered) yield ev;
       if (this.gen) {
+        yield this.finalResultEvent;
         let step = await this.gen.next();
         while (!step.done) {
           yield step.value;
           step = await this.gen.next();
         }
+        streamDone = true;
         r.advance(step.value);
       }
-      await this.run.drive();
+      yield* this.rest(r);
     } catch (e) {
       r.fail(e);
       throw e;
+    } finally {
+      // Left early (e.g. `break` out of `streamText()`): close the model's stream now.
+      if (!streamDone) await this.gen!.return(undefined as never);
     }
   }
 
-  private async *debounced<T>(source: AsyncIterable<T>, debounceMs: number, merge: (a: T, b: T) => T): AsyncGenerator<T> {
-    if (debounceMs <= 0) {
-      yield* source;
-      return;
-    }
-    let pending: T | undefined;
-    let has = false;
-    let last = 0;
-    for await (const v of source) {
-      pending = has ? merge(pending as T, v) : v;
-      has = true;
-      const now = performance.now();
-      if (now - last >= debounceMs) {
-        yield pending;
-        has = false;
-        last = now;
+  /**
+   * Drives the rest of the run with streamed requests (so a stream-only model works). A later
+   * response that produces the final result (after a retry) is yielded from its start, after
+   * its `final_result` event; other responses are not yielded.
+   */
+  private async *rest(r: AgentRun<unknown>): AsyncGenerator<AgentStreamEvent> {
+    let node = r.nextNode;
+    while (!(node instanceof End)) {
+      if (!(node instanceof ModelRequestNode)) {
+        node = await r.next(node);
+        continue;
+      }
+      const g = node.streamEvents(r.state);
+      const buffered: AgentStreamEvent[] = [];
+      let live = false;
+      let done = false;
+      try {
+        let step = await g.next();
+        while (!step.done) {
+          const ev = step.value;
+          if (live) yield ev;
+          else if (ev.eventKind === 'final_result') {
+            live = true;
+            yield ev;
+            yield* buffered;
+          } else buffered.push(ev);
+          step = await g.next();
+        }
+        done = true;
+        node = step.value;
+        r.advance(node);
+      } finally {
+        if (!done) await g.return(undefined as never);
       }
     }
-    if (has) yield pending as T;
   }
 
   /**
@@ -159,73 +177,45 @@ export class StreamedRunResult<O> {
    */
   streamText(options: StreamTextOptions = {}): AsyncIterable<string> {
     if (this.finalResultEvent.toolName !== undefined) throw new Error('streamText() is for text output; this run ends with an output tool: use streamOutput()');
-    const self = this;
-    const deltas = async function* () {
-      for await (const ev of self.events()) {
-        if (ev.eventKind === 'part_start' && ev.part.partKind === 'text' && ev.part.content !== '') yield ev.part.content;
-        else if (ev.eventKind === 'part_delta' && ev.delta.partDeltaKind === 'text' && ev.delta.contentDelta !== '') yield ev.delta.contentDelta;
-      }
-    };
-    const merged = this.debounced(deltas(), options.debounceMs ?? 0, (a, b) => a + b);
-    if (options.delta) return merged;
-    return (async function* () {
-      let text = '';
-      for await (const d of merged) {
-        text += d;
-        yield text;
-      }
-    })();
+    return streamTextOf(this.events(), options);
   }
 
   /**
-   * Streams the output as it forms: for text, the text so far; for an output tool, the
-   * arguments parsed leniently from partial JSON (a partial object), validated strictly at the
-   * end — the last value is the validated output.
+   * Streams the output as it forms: for text, the text so far (through a `TextOutput`
+   * function); for an output tool or native/prompted output, the JSON parsed leniently (a
+   * partial object; a non-object output is given as the value, not its `{ response }`
+   * wrapper); the last value is always the validated output of the run. Where pydantic-ai
+   * validates each partial value and runs the output validators on it, rehearse yields partial
+   * values unvalidated and runs the validators once, on the final output.
    */
   streamOutput(options: { debounceMs?: number } = {}): AsyncIterable<O | Partial<O>> {
     const self = this;
     const toolName = this.finalResultEvent.toolName;
+    const state = (this.run as unknown as AgentRun<unknown>).state;
     const source = async function* (): AsyncGenerator<O | Partial<O>> {
-      // partial-json loads on first use, so importing rehearse does not pay for it
-      const partialJson = toolName === undefined ? undefined : await import('partial-json');
-      let text = '';
-      let args = '';
-      let index: number | undefined;
-      let lastJson = '';
+      let parts = new PartsManager();
+      let lastJson: string | undefined;
+      let first = true;
       for await (const ev of self.events()) {
-        if (toolName === undefined) {
-          if (ev.eventKind === 'part_start' && ev.part.partKind === 'text') text += ev.part.content;
-          else if (ev.eventKind === 'part_delta' && ev.delta.partDeltaKind === 'text') text += ev.delta.contentDelta;
-          else continue;
-          if (text !== '' && text !== lastJson) {
-            lastJson = text;
-            yield text as O;
-          }
-        } else {
-          if (ev.eventKind === 'part_start' && ev.part.partKind === 'tool-call' && ev.part.toolName === toolName && index === undefined) {
-            index = ev.index;
-            args = typeof ev.part.args === 'string' ? ev.part.args : JSON.stringify(ev.part.args);
-          } else if (ev.eventKind === 'part_delta' && ev.index === index && ev.delta.partDeltaKind === 'tool_call' && ev.delta.argsDelta !== undefined) {
-            const d = ev.delta.argsDelta;
-            args = typeof d === 'string' ? args + d : JSON.stringify(d);
-          } else continue;
-          let partial: unknown;
-          try {
-            partial = args.trim() === '' ? undefined : partialJson!.parse(args);
-          } catch {
-            continue;
-          }
-          if (typeof partial !== 'object' || partial === null) continue;
-          const json = JSON.stringify(partial);
-          if (json === lastJson) continue;
-          lastJson = json;
-          yield partial as Awaited<Partial<O>>;
+        if (ev.eventKind === 'final_result') {
+          // a later response (after a retry) starts the final result again
+          if (!first) parts = new PartsManager();
+          first = false;
+          continue;
         }
+        if (ev.eventKind === 'part_start' || ev.eventKind === 'part_delta') parts.applyEvent(ev);
+        else continue;
+        const p = await partialOutputOf(state, parts.getParts(), toolName);
+        if (p === undefined) continue;
+        const json = JSON.stringify(p.value);
+        if (json === lastJson) continue;
+        lastJson = json;
+        yield p.value as O;
       }
-      const result = self.run.result!;
-      if (JSON.stringify(result.output) !== lastJson) yield result.output;
+      // the validated output last, even when it equals the last partial (as pydantic-ai)
+      yield self.run.result!.output;
     };
-    return this.debounced(source(), options.debounceMs ?? 0, (_a, b) => b);
+    return debounced(source(), options.debounceMs ?? 0, (_a, b) => b);
   }
 
   /** Consumes the rest of the stream, finishes the run and returns its output. */

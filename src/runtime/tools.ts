@@ -25,10 +25,28 @@ export interface ToolOptions<Deps, P extends ToolParameters, R> {
   retries?: number;
   /** Whether to ask the provider to enforce the schema strictly (OpenAI `strict`). `undefined`: provider decides. */
   strict?: boolean;
+  /**
+   * Whether every call needs a human's approval first (pydantic-ai's `requires_approval`): the
+   * run ends with the call in `DeferredToolRequests.approvals`. Default `false`.
+   */
+  requiresApproval?: boolean;
+  /**
+   * Prepares the definition at each step (pydantic-ai's `ToolPrepareFunc`): return it (changed
+   * or not), or `undefined` to leave the tool out of this step.
+   */
+  prepare?: ToolPrepareFunc<Deps>;
+  /** Data kept with the definition and never sent to models. */
+  metadata?: Record<string, unknown>;
 }
 
-/** A function tool registered on an agent. */
-export interface Tool<Deps = any> {
+/** Prepares one tool's definition for a step; `undefined` omits the tool (pydantic-ai's `ToolPrepareFunc`). */
+export type ToolPrepareFunc<Deps> = (ctx: RunContext<Deps>, toolDef: ToolDefinition) => ToolDefinition | undefined | Promise<ToolDefinition | undefined>;
+
+/**
+ * A function tool registered on an agent. `R` is what `execute` resolves to: used when the tool
+ * is an output function (`outputType: tool(...)`).
+ */
+export interface Tool<Deps = any, R = unknown> {
   readonly kind: 'function-tool';
   readonly name: string;
   readonly description: string | undefined;
@@ -37,15 +55,38 @@ export interface Tool<Deps = any> {
   readonly strict: boolean | undefined;
   /** The tool definition sent to models (computed once). */
   readonly definition: ToolDefinition;
-  readonly execute: (args: any, ctx: RunContext<Deps>) => unknown;
+  readonly execute: (args: any, ctx: RunContext<Deps>) => R | Promise<R>;
+  readonly requiresApproval: boolean;
+  readonly prepare: ToolPrepareFunc<Deps> | undefined;
+  readonly metadata: Record<string, unknown> | undefined;
 }
 
 const TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key. */
+/** Removes properties that have a `default` from `required`, at every depth (in place). */
+function defaultsNotRequired(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) defaultsNotRequired(n);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const props = o['properties'] as Record<string, Record<string, unknown>> | undefined;
+  if (props !== undefined && Array.isArray(o['required'])) {
+    o['required'] = (o['required'] as string[]).filter((k) => props[k]?.['default'] === undefined);
+  }
+  for (const v of Object.values(o)) defaultsNotRequired(v);
+}
+
+/**
+ * JSON schema of a zod schema as sent to models: `z.toJSONSchema` without the `$schema` key,
+ * and a property with a default (`.default(…)`) not `required` — the model may leave it out,
+ * as in pydantic's schema of a parameter with a default.
+ */
 export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
   const js = zodToJsonSchema(schema, { unrepresentable: 'any' });
   delete js['$schema'];
+  defaultsNotRequired(js);
   return js as JsonSchema;
 }
 
@@ -53,7 +94,7 @@ export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
  * Builds a function tool.
  * @throws UserError when the name is not a valid identifier or `parameters` is not a zod object.
  */
-export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = unknown>(options: ToolOptions<Deps, P, R>): Tool<Deps> {
+export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = unknown>(options: ToolOptions<Deps, P, R>): Tool<Deps, Awaited<R>> {
   if (!TOOL_NAME_RE.test(options.name)) {
     throw new UserError(
       `Tool name ${JSON.stringify(options.name)} is not valid: use 1-64 letters, digits, '_' or '-' (e.g. 'get_weather').`,
@@ -72,6 +113,8 @@ export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = 
   };
   if (description !== undefined) definition.description = description;
   if (options.strict !== undefined) definition.strict = options.strict;
+  if (options.requiresApproval) definition.kind = 'unapproved';
+  if (options.metadata !== undefined) definition.metadata = options.metadata;
   return {
     kind: 'function-tool',
     name: options.name,
@@ -80,6 +123,9 @@ export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = 
     retries: options.retries,
     strict: options.strict,
     definition,
-    execute: options.execute as Tool<Deps>['execute'],
+    execute: options.execute as Tool<Deps, Awaited<R>>['execute'],
+    requiresApproval: options.requiresApproval ?? false,
+    prepare: options.prepare,
+    metadata: options.metadata,
   };
 }

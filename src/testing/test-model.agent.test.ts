@@ -35,6 +35,9 @@ function weatherApp() {
   return agent;
 }
 
+/** Every message carries the run's ids (pydantic-ai's `run_id='...'`, `conversation_id='...'`). */
+const IDS = { runId: expect.any(String), conversationId: expect.any(String) };
+
 const prompt = 'What will the weather be like in London on 2024-11-28?';
 
 describe("pydantic-ai docs/testing.md: the weather agent with TestModel", () => {
@@ -49,9 +52,10 @@ describe("pydantic-ai docs/testing.md: the weather agent with TestModel", () => 
 
     const instructions = 'Providing a weather forecast at the locations the user provides.';
     expect(messages).toEqual<ModelMessage[]>([
-      { kind: 'request', parts: [{ partKind: 'user-prompt', content: prompt, timestamp: expect.any(String) }], instructions },
+      { kind: 'request', ...IDS, parts: [{ partKind: 'user-prompt', content: prompt, timestamp: expect.any(String) }], instructions },
       {
         kind: 'response',
+        ...IDS,
         parts: [{ partKind: 'tool-call', toolName: 'weather_forecast', args: { location: 'a', forecast_date: '2024-01-01' }, toolCallId: expect.any(String) }],
         usage: { inputTokens: 60, outputTokens: 7 },
         modelName: 'test',
@@ -60,11 +64,13 @@ describe("pydantic-ai docs/testing.md: the weather agent with TestModel", () => 
       },
       {
         kind: 'request',
+        ...IDS,
         parts: [{ partKind: 'tool-return', toolName: 'weather_forecast', content: 'Sunny with a chance of rain', toolCallId: expect.any(String), timestamp: expect.any(String) }],
         instructions,
       },
       {
         kind: 'response',
+        ...IDS,
         parts: [{ partKind: 'text', content: '{"weather_forecast":"Sunny with a chance of rain"}' }],
         usage: { inputTokens: 66, outputTokens: 16 },
         modelName: 'test',

@@ -211,18 +211,24 @@ export class CassetteEscape extends CassetteError {
   }
 }
 
-/** The cassette file cannot be read: bad YAML or an unexpected shape. */
+/**
+ * The cassette file cannot be read: bad YAML/JSON, a value that breaks the schema, a truncated
+ * file, a directory at the path. The message is `Malformed cassette <path>:<line>: <field>: <problem>`.
+ */
 export class CassetteFormatError extends CassetteError {
   override readonly name = 'CassetteFormatError' as const;
   /** 1-based line of the problem, when known. */
   readonly line: number | undefined;
-  constructor(args: { cassettePath: string; message: string; line?: number; cause?: unknown }) {
+  /** Field path of the problem, e.g. `interactions[0].response.status.code`, when known. */
+  readonly field: string | undefined;
+  constructor(args: { cassettePath: string; message: string; line?: number; field?: string; cause?: unknown }) {
     super(
       args.cassettePath,
-      `Malformed cassette ${args.cassettePath}${args.line === undefined ? '' : `:${args.line}`}: ${args.message}`,
+      `Malformed cassette ${args.cassettePath}${args.line === undefined ? '' : `:${args.line}`}: ${args.field === undefined ? '' : `${args.field}: `}${args.message}`,
       args.cause === undefined ? undefined : { cause: args.cause },
     );
     this.line = args.line;
+    this.field = args.field;
   }
 }
 
@@ -236,7 +242,7 @@ export class CassetteSecretError extends CassetteError {
       args.cassettePath,
       `Refusing to write cassette ${args.cassettePath}: ${args.findings.length} value(s) look like live secrets:\n` +
         args.findings.map((f) => `  ${f.location}: ${f.preview} (${f.rule})`).join('\n') +
-        '\nAdd the header to dropHeaders, the pattern to secretPatterns, or clean it in redact().',
+        '\nAdd the header to dropHeaders, the name to secretNames, the pattern to secretPatterns, the value to secretValues, or clean it in redact().',
     );
     this.findings = args.findings;
   }
@@ -258,7 +264,10 @@ export class CassetteRecordingInCI extends CassetteError {
 
 /** A value found by the secret scan. `preview` never holds the whole secret. */
 export interface SecretFinding {
+  /** Where: a field path such as `interactions[0].request.headers.x-key[0]`, or `line 12` in raw text. */
   location: string;
+  /** 1-based line in the file, when known. */
+  line?: number;
   preview: string;
   rule: string;
 }

@@ -332,7 +332,8 @@ describe('files', () => {
     await writeFile(shape, 'interactions:\n- request:\n    method: POST\n    uri: https://api.openai.com/v1/x\n  response:\n    status: {code: "two hundred"}\n');
     const err2 = await withCassette(shape, { mode: 'none', env: noEnv }, () => 1).catch((e: unknown) => e);
     expect((err2 as CassetteFormatError).line).toBe(6);
-    expect((err2 as Error).message).toBe(`Malformed cassette ${shape}:6: response.status.code must be a number`);
+    expect((err2 as CassetteFormatError).field).toBe('interactions[0].response.status.code');
+    expect((err2 as Error).message).toBe(`Malformed cassette ${shape}:6: interactions[0].response.status.code: expected an HTTP status code, got "two hundred"`);
   });
 });
 

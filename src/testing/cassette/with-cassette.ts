@@ -13,7 +13,6 @@ import {
   CassetteEscape,
   CassetteMismatch,
   CassetteRecordingInCI,
-  CassetteSecretError,
   CassetteUnplayed,
   type CassetteData,
   type CassetteRequest,
@@ -22,17 +21,18 @@ import {
   type RecordMode,
 } from './cassette.js';
 import { acquireEscapeGuards } from './escape-guard.js';
-import { CASSETTE_FORMAT, readCassette, rehearseVersion, serializeCassette, writeFileAtomic } from './format.js';
+import { applyExpiry, type ExpiryOptions } from './expiry.js';
+import { CASSETTE_FORMAT, readCassette, rehearseVersion, writeCassette } from './format.js';
 import { acquireInterception, type InterceptingCassette } from './interception.js';
 import { recordToResponse, requestToRecord, responseToRecord } from './interceptor.js';
 import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, RequestMatcher, bodyDiff, nearestRequest, type MatchOptions } from './match.js';
-import { redactInteraction, requestRedactor, scanInteractions, type RedactOptions } from './redact.js';
+import { SecretDetector, type RedactOptions } from './redact.js';
 import { enterCassetteContext, routedCassette, runWithCassette, type EscapeInfo } from './routing.js';
 import type { Pacing } from './sse.js';
 import { cassetteErrorBehind, forgetErrors, syntheticErrorResponse, wasSurfaced } from './surfaced-errors.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
-export interface CassetteOptions extends MatchOptions, RedactOptions {
+export interface CassetteOptions extends MatchOptions, RedactOptions, ExpiryOptions {
   /**
    * Record mode. Default `once`, or `none` when `CI` is set. The `REHEARSE_RECORD_MODE`
    * environment variable overrides this option.
@@ -70,7 +70,7 @@ export interface CassetteOptions extends MatchOptions, RedactOptions {
   blockEscapes?: boolean;
   /** Environment read for `CI` and `REHEARSE_RECORD_MODE`. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Clock for the `recordedAt` metadata. Default `() => new Date()`. */
+  /** Clock for the `recordedAt` metadata and for expiry (`maxAge`). Default `() => new Date()`. */
   now?: () => Date;
 }
 
@@ -180,7 +180,8 @@ export class Cassette implements InterceptingCassette {
     this.foreign = data !== undefined && data.metadata === undefined;
     this.recordedRequests = this.recorded.map((r) => r.request);
     this.matcher = new RequestMatcher(this.recordedRequests, options.matchOn ?? (this.foreign ? FOREIGN_MATCH_ON : DEFAULT_MATCH_ON), options);
-    this.redactRequest = requestRedactor(options);
+    const detector = new SecretDetector(options, options.env);
+    this.redactRequest = (r) => detector.redactRequest(r);
   }
 
   /** Whether misses are recorded (passed to the server) rather than failing. */
@@ -226,9 +227,13 @@ export class Cassette implements InterceptingCassette {
    */
   static async open(path: string, options: CassetteOptions = {}): Promise<Cassette> {
     const env = options.env ?? process.env;
-    const mode = resolveRecordMode(options.mode, env);
-    const data = mode === 'all' ? (existsSync(path) ? { interactions: [], metadata: undefined } : undefined) : await readCassette(path);
-    const c = new Cassette(path, options, mode, data);
+    const loaded = await (async () => {
+      const mode = resolveRecordMode(options.mode, env);
+      const data = mode === 'all' ? (existsSync(path) ? { interactions: [], metadata: undefined } : undefined) : await readCassette(path);
+      return applyExpiry({ path, data, mode, options, now: (options.now ?? (() => new Date()))() });
+    })();
+    const mode = loaded.mode;
+    const c = new Cassette(path, options, mode, loaded.data);
     if (isCI(env) && c.records) {
       const reason = mode === 'once' ? 'the file does not exist' : `mode ${mode} records`;
       throw new CassetteRecordingInCI({ cassettePath: path, mode, reason });
@@ -384,16 +389,15 @@ export class Cassette implements InterceptingCassette {
   }
 
   private async write(fresh: Interaction[]): Promise<void> {
-    const redacted = fresh.map((it) => redactInteraction(it, this.options));
-    const interactions = [...this.recorded, ...redacted];
-    const findings = scanInteractions(interactions, this.options);
-    if (findings.length > 0) throw new CassetteSecretError({ cassettePath: this.path, findings });
+    // the environment is read again: secrets set since the cassette started count too
+    const detector = new SecretDetector(this.options, this.options.env);
+    const interactions = [
+      ...this.recorded.map((it) => detector.redactBuiltin(it)),
+      ...fresh.map((it) => detector.redactInteraction(it)),
+    ];
     const hosts = [...new Set(interactions.map((it) => new URL(it.request.uri).host))].sort();
-    const text = serializeCassette({
-      interactions,
-      metadata: { format: CASSETTE_FORMAT, version: rehearseVersion(), recordedAt: (this.options.now ?? (() => new Date()))().toISOString(), hosts },
-    });
-    await writeFileAtomic(this.path, text);
+    const metadata = { format: CASSETTE_FORMAT, version: rehearseVersion(), recordedAt: (this.options.now ?? (() => new Date()))().toISOString(), hosts };
+    await writeCassette(this.path, { interactions, metadata }, detector);
   }
 }
 
@@ -416,7 +420,7 @@ export class Cassette implements InterceptingCassette {
  * Escapes (see `blockEscapes`): a request that bypassed interception fails with
  * {@link CassetteEscape} instead of reaching the network.
  * @throws CassetteMismatch, CassetteEscape, CassetteUnplayed, CassetteSecretError,
- *   CassetteRecordingInCI, CassetteFormatError, or what `fn` throws.
+ *   CassetteRecordingInCI, CassetteFormatError, CassetteExpired, or what `fn` throws.
  */
 export async function withCassette<T>(path: string, options: CassetteOptions, fn: () => T | Promise<T>): Promise<T>;
 export async function withCassette<T>(path: string, fn: () => T | Promise<T>): Promise<T>;

@@ -1,0 +1,3 @@
+export * from './abstract.js';
+export * from './core.js';
+export * from './hooks.js';

@@ -1,0 +1,81 @@
+/**
+ * Run and conversation ids (pydantic-ai's `resolve_run_id` / `resolve_conversation_id` and
+ * `_uuid.uuid7`): every run gets a fresh `runId`; a conversation id is given, inherited from the
+ * history's latest message that has one, or new.
+ */
+import { randomBytes } from 'node:crypto';
+import { UserError } from './errors.js';
+import type { ModelMessage } from './messages.js';
+import { buildRunContext } from './run-state.js';
+import type { RunState } from './run-state.js';
+
+/** `conversationId: 'new'` starts a new conversation even when the history has one. */
+export const NEW_CONVERSATION = 'new';
+
+let lastMs = -1;
+let seq = 0;
+
+/**
+ * A UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids
+ * made in the same millisecond in order, then 62 random bits.
+ */
+export function uuid7(nowMs: number = Date.now()): string {
+  if (nowMs <= lastMs) {
+    seq += 1;
+    if (seq > 0xfff) {
+      lastMs += 1;
+      seq = 0;
+    }
+    nowMs = lastMs;
+  } else {
+    lastMs = nowMs;
+    seq = 0;
+  }
+  const b = randomBytes(16);
+  const ms = BigInt(nowMs);
+  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  b[6] = 0x70 | (seq >> 8);
+  b[7] = seq & 0xff;
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The conversation id of a run: `'new'` → fresh; a given id as is; else the latest
+ * `conversationId` on the history; else fresh.
+ */
+export function resolveConversationId(explicit: string | undefined, history: readonly ModelMessage[], newId: () => string = uuid7): string {
+  if (explicit === NEW_CONVERSATION) return newId();
+  if (explicit !== undefined) return explicit;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const c = history[i]!.conversationId;
+    if (c !== undefined) return c;
+  }
+  return newId();
+}
+
+/**
+ * The id of a run: a given id (never inherited from the history), else fresh.
+ * @throws UserError for an empty id or one already on the history (reuse breaks `newMessages()`).
+ */
+export function resolveRunId(explicit: string | undefined, history: readonly ModelMessage[], newId: () => string = uuid7): string {
+  if (explicit === undefined) return newId();
+  if (explicit === '') throw new UserError('`runId` must be a non-empty string when provided.');
+  if (history.some((m) => m.runId === explicit)) {
+    throw new UserError(
+      `\`runId\` '${explicit}' already appears in \`messageHistory\`. Each run needs a distinct runId; use \`conversationId\` to correlate turns or a deferred-tool resume.`,
+    );
+  }
+  return explicit;
+}
+
+/** @internal Metadata of a run: the agent's (or override's) merged under the run's; functions get the run context. */
+export function runMetadata(state: RunState<any>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const m of state.metadataSources) {
+    const v = typeof m === 'function' ? m(buildRunContext(state)) : m;
+    if (v !== undefined) out = { ...out, ...v };
+  }
+  return out;
+}
