@@ -3,7 +3,7 @@
  * `result.AgentStream` — the events of one model response, plus its text, partial and
  * validated output, and usage while it streams.
  */
-import * as partialJson from 'partial-json';
+import { loadModuleSync } from './load-module.js';
 import { ModelRetry, UnexpectedModelBehavior, UserError } from './errors.js';
 import type { ModelResponse, ModelResponsePart } from './messages.js';
 import { parseJsonArgs, validateWithSchema } from './output.js';
@@ -48,7 +48,7 @@ export async function partialOutputOf(state: RunState<any>, parts: readonly Mode
     if (typeof args === 'string') {
       if (args.trim() === '') return undefined;
       try {
-        args = partialJson.parse(args);
+        args = loadModuleSync<typeof import('partial-json')>('partial-json').parse(args);
       } catch {
         return undefined;
       }

@@ -22,4 +22,6 @@ export * from './agent.js';
 export * from './streamed-run-result.js';
 export * from './capture-run-messages.js';
 export { InstrumentationSettings, otelMessages } from './instrumentation.js';
+export { loadModuleSync } from './load-module.js';
+export { VERSION } from './version.js';
 export type { InstrumentationOptions } from './instrumentation.js';
