@@ -25,6 +25,8 @@ import { resolveConversationId, resolveRunId, runMetadata, uuid7 } from './run-i
 import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
 import { CombinedToolset } from './toolsets/combined.js';
 import { FunctionToolset } from './toolsets/function.js';
+import { mergeSpecOptions, optionsFromSpec, readSpecFile } from './agent-spec.js';
+import type { FromSpecOptions } from './agent-spec.js';
 import './toolsets/wrappers.js';
 import { RunUsage, UsageLimits } from './usage.js';
 import { AgentRun, AgentRunResult } from './agent-run.js';
@@ -128,6 +130,27 @@ class AgentClass<Deps = undefined, Output = string> {
     this.generateId = options.generateId;
   }
 
+  /**
+   * An agent from a spec (pydantic-ai's `Agent.from_spec`): `data` as `AgentSpec`; `options`
+   * supplement it (instructions and capabilities appended, settings and metadata merged, other
+   * fields override).
+   * @throws UserError naming the field of the first problem in the spec.
+   */
+  static fromSpec<Deps = undefined, Output = string>(data: unknown, options: AgentOptions<Deps, Output> & FromSpecOptions = {}): AgentClass<Deps, Output> {
+    const { capabilityTypes, ...code } = options;
+    return new AgentClass<Deps, Output>(mergeSpecOptions(optionsFromSpec<Deps>(data, { capabilityTypes: capabilityTypes ?? [] }), code));
+  }
+
+  /**
+   * An agent from a YAML or JSON spec file (pydantic-ai's `Agent.from_file`).
+   * @throws UserError naming the file, and the line or field of the first problem.
+   */
+  static async fromFile<Deps = undefined, Output = string>(path: string, options: AgentOptions<Deps, Output> & FromSpecOptions = {}): Promise<AgentClass<Deps, Output>> {
+    const { capabilityTypes, ...code } = options;
+    const data = await readSpecFile(path);
+    return new AgentClass<Deps, Output>(mergeSpecOptions(optionsFromSpec<Deps>(data, { capabilityTypes: capabilityTypes ?? [] }, path), code));
+  }
+
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
   static instrumentAll(value: boolean | InstrumentationSettings = true): void {
     setInstrumentAll(value);
@@ -219,16 +242,17 @@ class AgentClass<Deps = undefined, Output = string> {
   /** @internal Builds the state of a new run. */
   private makeState(options: RunOptions<Deps, unknown>): RunState<Deps> {
     const ov = this.overrides.getStore();
-    const modelSpec = ov?.model ?? options.model ?? this.model;
+    const modelSpec = ov?.model ?? options.model ?? (options.spec as { model?: string } | undefined)?.model ?? this.model;
     if (modelSpec === undefined) {
       throw new UserError(
         "No model: pass `model` to new Agent({ model }), to run(prompt, { model }), or use agent.override({ model }, fn) — e.g. new TestModel() from 'rehearse/testing'.",
       );
     }
     const model = inferModel(modelSpec);
+    const spec = options.spec === undefined ? undefined : optionsFromSpec<Deps>(options.spec, { capabilityTypes: options.capabilityTypes ?? [] });
     const output = options.outputType === undefined ? this.output : compileOutputSchema(options.outputType);
-    const retries = resolveRetries(options.retries, resolveRetries(ov?.retries, this.retries));
-    const caps = [...(ov?.capabilities ?? this.capabilities), ...(options.capabilities ?? [])];
+    const retries = resolveRetries(options.retries, resolveRetries(spec?.retries, resolveRetries(ov?.retries, this.retries)));
+    const caps = [...(ov?.capabilities ?? this.capabilities), ...(spec?.capabilities ?? []), ...(options.capabilities ?? [])];
     const capability = caps.length === 0 ? undefined : new RunCapability<Deps>(caps);
     // toolsets: function tools, agent toolsets, run toolsets, capability toolsets; then capability wrappers
     const fnToolset = ov?.tools !== undefined ? new FunctionToolset<Deps>(ov.tools) : this.functionToolset;
@@ -242,10 +266,10 @@ class AgentClass<Deps = undefined, Output = string> {
     const shared = list.length === 1 && fnToolset === this.functionToolset && caps.length === 0 && output === this.output && retries.tools === this.retries.tools;
     const toolCache = !toolset.isStatic || capability?.has('prepareTools') ? undefined : shared ? this.toolCache : {};
     let instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
-    const extra = [...asList(options.instructions)];
+    const extra = [...asList(spec?.instructions), ...asList(options.instructions)];
     for (const c of caps) extra.push(...(asList(c.getInstructions()) as (string | PromptFunction<Deps>)[]));
     if (extra.length > 0) instructions = [...instructions, ...extra];
-    let agentSettings = this.modelSettings;
+    let agentSettings = mergeModelSettings(this.modelSettings, spec?.modelSettings);
     for (const c of caps) agentSettings = mergeModelSettings(agentSettings, c.getModelSettings());
     const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(agentSettings, ov.modelSettings) : mergeModelSettings(agentSettings, options.modelSettings);
     const toolChoice = modelSettings?.toolChoice;
@@ -259,7 +283,7 @@ class AgentClass<Deps = undefined, Output = string> {
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
-    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
+    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, spec?.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
     const state: RunState<Deps> = {
       messages: history,
       newMessageIndex: history.length,
@@ -361,6 +385,10 @@ export interface AgentConstructor {
   readonly prototype: AgentClass<any, any>;
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
   instrumentAll(value?: boolean | InstrumentationSettings): void;
+  /** See `AgentClass.fromSpec`. */
+  fromSpec<Deps = undefined, Output = string>(data: unknown, options?: AgentOptions<Deps, Output> & FromSpecOptions): AgentClass<Deps, Output>;
+  /** See `AgentClass.fromFile`. */
+  fromFile<Deps = undefined, Output = string>(path: string, options?: AgentOptions<Deps, Output> & FromSpecOptions): Promise<AgentClass<Deps, Output>>;
 }
 
 /** An agent (see `AgentClass` members). */
