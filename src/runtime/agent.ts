@@ -36,6 +36,17 @@ import type { NativeTool } from './native-tools.js';
 
 export type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, Instructions, RunMetadata, RunOptions } from './agent-options.js';
 
+/** @internal */
+interface RunSetup<Deps> {
+  caps: AbstractCapability<Deps>[];
+  capability: RunCapability<Deps> | undefined;
+  toolset: AbstractToolset<Deps>;
+  staticTools: boolean;
+  sharedTools: boolean;
+  instructions: (string | PromptFunction<Deps>)[];
+  settings: ModelSettings | undefined;
+}
+
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
 
 /**
@@ -102,6 +113,7 @@ class AgentClass<Deps = undefined, Output = string> {
   // The agent's static tools listed once and shared by runs that change nothing about them.
   private toolCache: { tools?: ReadonlyMap<string, ToolsetTool<Deps>>; params?: Params } = {};
   private baseParams: Params | undefined;
+  private plainSetup: RunSetup<Deps> | undefined;
 
   /**
    * @throws UserError for a non-zod `outputType`, duplicate tool names or invalid tool names.
@@ -166,6 +178,7 @@ class AgentClass<Deps = undefined, Output = string> {
     }
     this.functionToolset.addTool(t);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -173,6 +186,7 @@ class AgentClass<Deps = undefined, Output = string> {
   addToolset(toolset: AbstractToolset<Deps>): this {
     this.toolsets.push(toolset);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -180,6 +194,7 @@ class AgentClass<Deps = undefined, Output = string> {
   addCapability(capability: AbstractCapability<Deps>): this {
     this.capabilities.push(capability);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -192,6 +207,7 @@ class AgentClass<Deps = undefined, Output = string> {
   /** Adds instructions (a string or a function of the run context), sent with every request. */
   addInstructions(instructions: string | PromptFunction<Deps>): this {
     this.instructionsList.push(instructions);
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -239,6 +255,36 @@ class AgentClass<Deps = undefined, Output = string> {
     return params;
   }
 
+  /** What a run's capabilities, toolsets, instructions and settings come to (cached for plain runs). */
+  private runSetup(ov: AgentOverrides<Deps> | undefined, spec: AgentOptions<Deps, unknown> | undefined, options: RunOptions<Deps, unknown>): RunSetup<Deps> {
+    const caps = [...(ov?.capabilities ?? this.capabilities), ...(spec?.capabilities ?? []), ...(options.capabilities ?? [])];
+    const capability = caps.length === 0 ? undefined : new RunCapability<Deps>(caps);
+    // toolsets: function tools, agent toolsets, run toolsets, capability toolsets; then capability wrappers
+    const fnToolset = ov?.tools !== undefined ? new FunctionToolset<Deps>(ov.tools) : this.functionToolset;
+    const list: AbstractToolset<Deps>[] = [fnToolset, ...(ov?.toolsets ?? this.toolsets), ...(options.toolsets ?? [])];
+    for (const c of caps) {
+      const t = c.getToolset();
+      if (t !== undefined) list.push(t);
+    }
+    let toolset: AbstractToolset<Deps> = list.length === 1 ? list[0]! : new CombinedToolset(list);
+    for (let i = caps.length - 1; i >= 0; i--) toolset = caps[i]!.getWrapperToolset(toolset) ?? toolset;
+    let instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
+    const extra = [...asList(spec?.instructions), ...asList(options.instructions)];
+    for (const c of caps) extra.push(...(asList(c.getInstructions()) as (string | PromptFunction<Deps>)[]));
+    if (extra.length > 0) instructions = [...instructions, ...extra];
+    let settings = mergeModelSettings(this.modelSettings, spec?.modelSettings);
+    for (const c of caps) settings = mergeModelSettings(settings, c.getModelSettings());
+    return {
+      caps,
+      capability,
+      toolset,
+      staticTools: toolset.isStatic && !capability?.has('prepareTools'),
+      sharedTools: list.length === 1 && fnToolset === this.functionToolset && caps.length === 0,
+      instructions,
+      settings,
+    };
+  }
+
   /** @internal Builds the state of a new run. */
   private makeState(options: RunOptions<Deps, unknown>): RunState<Deps> {
     const ov = this.overrides.getStore();
@@ -252,25 +298,13 @@ class AgentClass<Deps = undefined, Output = string> {
     const spec = options.spec === undefined ? undefined : optionsFromSpec<Deps>(options.spec, { capabilityTypes: options.capabilityTypes ?? [] });
     const output = options.outputType === undefined ? this.output : compileOutputSchema(options.outputType);
     const retries = resolveRetries(options.retries, resolveRetries(spec?.retries, resolveRetries(ov?.retries, this.retries)));
-    const caps = [...(ov?.capabilities ?? this.capabilities), ...(spec?.capabilities ?? []), ...(options.capabilities ?? [])];
-    const capability = caps.length === 0 ? undefined : new RunCapability<Deps>(caps);
-    // toolsets: function tools, agent toolsets, run toolsets, capability toolsets; then capability wrappers
-    const fnToolset = ov?.tools !== undefined ? new FunctionToolset<Deps>(ov.tools) : this.functionToolset;
-    const list: AbstractToolset<Deps>[] = [fnToolset, ...(ov?.toolsets ?? this.toolsets), ...(options.toolsets ?? [])];
-    for (const c of caps) {
-      const t = c.getToolset();
-      if (t !== undefined) list.push(t);
-    }
-    let toolset: AbstractToolset<Deps> = list.length === 1 ? list[0]! : new CombinedToolset(list);
-    for (let i = caps.length - 1; i >= 0; i--) toolset = caps[i]!.getWrapperToolset(toolset) ?? toolset;
-    const shared = list.length === 1 && fnToolset === this.functionToolset && caps.length === 0 && output === this.output && retries.tools === this.retries.tools;
-    const toolCache = !toolset.isStatic || capability?.has('prepareTools') ? undefined : shared ? this.toolCache : {};
-    let instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
-    const extra = [...asList(spec?.instructions), ...asList(options.instructions)];
-    for (const c of caps) extra.push(...(asList(c.getInstructions()) as (string | PromptFunction<Deps>)[]));
-    if (extra.length > 0) instructions = [...instructions, ...extra];
-    let agentSettings = mergeModelSettings(this.modelSettings, spec?.modelSettings);
-    for (const c of caps) agentSettings = mergeModelSettings(agentSettings, c.getModelSettings());
+    const plain = ov === undefined && spec === undefined && options.capabilities === undefined && options.toolsets === undefined && options.instructions === undefined;
+    const setup = plain ? (this.plainSetup ??= this.runSetup(undefined, undefined, {})) : this.runSetup(ov, spec, options);
+    const { caps, capability, toolset } = setup;
+    const shared = setup.sharedTools && output === this.output && retries.tools === this.retries.tools;
+    const toolCache = !setup.staticTools ? undefined : shared ? this.toolCache : {};
+    const instructions = setup.instructions;
+    const agentSettings = setup.settings;
     const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(agentSettings, ov.modelSettings) : mergeModelSettings(agentSettings, options.modelSettings);
     const toolChoice = modelSettings?.toolChoice;
     if (toolChoice === 'required' || Array.isArray(toolChoice)) {
