@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -175,5 +176,18 @@ describe('Dataset', () => {
     const text = JSON.stringify(schema);
     expect(text).toContain('"LengthAtMost"');
     expect(text).toContain('"q":{"type":"string"}');
+  });
+});
+
+describe('Dataset.fromFile paths (issue 11)', () => {
+  it('accepts a file: URL, and a relative path with baseDir (a folder or a module URL)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'rehearse-ds-'));
+    await writeFile(path.join(dir, 'cases.yaml'), 'cases:\n  - name: a\n    inputs: 1\n');
+    const byUrl = await Dataset.fromFile(pathToFileURL(path.join(dir, 'cases.yaml')));
+    expect(byUrl.name).toBe('cases');
+    expect((await Dataset.fromFile('cases.yaml', { baseDir: dir })).cases.map((c) => c.name)).toEqual(['a']);
+    expect((await Dataset.fromFile('./cases.yaml', { baseDir: pathToFileURL(path.join(dir, 'my.eval.ts')).href })).cases).toHaveLength(1);
+    await expect(Dataset.fromFile('nowhere/cases.yaml')).rejects.toThrow("new URL('nowhere/cases.yaml', import.meta.url)");
+    await expect(Dataset.fromFile(new URL('https://example.com/x.yaml'))).rejects.toThrow('Only file: URLs name dataset files');
   });
 });

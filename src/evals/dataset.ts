@@ -3,7 +3,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
+import { fileURLToPath } from 'node:url';
+import type YAMLModule from 'yaml';
 import { UserError } from '../runtime/index.js';
 import { Case, type CaseOptions } from './case.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './dataset-file.js';
 import type { Evaluator } from './evaluator.js';
 import { BUILTIN_EVALUATORS } from './evaluators/builtins.js';
+import { lazyModule } from './lazy.js';
 import type { EvaluationReport } from './report.js';
 import { runEvaluation, type EvaluateOptions, type Task } from './runner.js';
 
@@ -46,6 +48,31 @@ function inferFormat(file: string, format?: 'yaml' | 'json'): 'yaml' | 'json' {
   throw new UserError(`Cannot infer the format of '${file}' from its extension; pass format: 'yaml' or 'json'`);
 }
 
+const YAML = lazyModule<typeof YAMLModule>('yaml');
+
+/**
+ * A dataset path as a file system path: a `file:` URL (or its string) is converted, a relative
+ * path is resolved against `baseDir` (a folder path, or a module URL such as `import.meta.url`,
+ * whose folder is used), else the working directory.
+ * @throws UserError for a URL that is not `file:`.
+ */
+export function resolveDatasetPath(file: string | URL, baseDir?: string | URL): string {
+  const toPath = (x: string | URL): string => {
+    if (x instanceof URL || x.startsWith('file:')) {
+      const url = new URL(String(x));
+      if (url.protocol !== 'file:') throw new UserError(`Only file: URLs name dataset files, got '${url.href}'`);
+      return fileURLToPath(url);
+    }
+    return x;
+  };
+  const p = toPath(file);
+  if (path.isAbsolute(p)) return p;
+  if (baseDir === undefined) return path.resolve(p);
+  const isModuleUrl = baseDir instanceof URL || baseDir.startsWith('file:');
+  const base = toPath(baseDir);
+  return path.resolve(isModuleUrl ? path.dirname(base) : base, p);
+}
+
 const YAML_SCHEMA_PREFIX = '# yaml-language-server: $schema=';
 
 /** Cases and evaluators to run against a task. Case names must be unique. */
@@ -61,9 +88,15 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
     for (const c of options.cases ?? []) this.pushCase(c);
   }
 
+  private readonly caseNames = new Set<string>();
+
   private pushCase(c: Case<I, O, M>): void {
-    if (c.name !== undefined && this.cases.some((x) => x.name === c.name)) {
-      throw new UserError(`Duplicate case name: '${c.name}'`);
+    if (c.name !== undefined) {
+      if (this.caseNames.has(c.name) || (this.caseNames.size < this.cases.length && this.cases.some((x) => x.name === c.name))) {
+        // (the scan covers cases pushed onto `cases` directly)
+        throw new UserError(`Duplicate case name: '${c.name}'`);
+      }
+      this.caseNames.add(c.name);
     }
     this.cases.push(c);
   }
@@ -95,7 +128,7 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
    * `EvaluatorFailure` on its case.
    */
   evaluate(task: Task<I, O>, options: EvaluateOptions<I, O, M> = {}): Promise<EvaluationReport<I, O, M>> {
-    return runEvaluation({ cases: this.cases, evaluators: this.evaluators, task, options: { ...(this.name ? { name: this.name } : {}), ...options } });
+    return runEvaluation({ cases: this.cases, evaluators: this.evaluators, task, options });
   }
 
   /**
@@ -109,7 +142,7 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
     const source = options.source ?? '<text>';
     let data: unknown;
     try {
-      data = options.format === 'json' ? JSON.parse(text) : YAML.parse(text);
+      data = options.format === 'json' ? JSON.parse(text) : YAML().parse(text);
     } catch (error) {
       throw new DatasetLoadError(source, [{ path: '(root)', message: `not valid ${options.format === 'json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` }]);
     }
@@ -120,20 +153,30 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
 
   /**
    * Reads a dataset file (`.yaml`, `.yml` or `.json`), pydantic-evals' format included. The name
-   * defaults to the file's stem.
-   * @throws DatasetLoadError naming the file and listing every problem.
+   * defaults to the file's stem. `file` is a path or a `file:` URL; to name a file beside the
+   * calling module, pass `new URL('./cases.yaml', import.meta.url)` or a relative path with
+   * `baseDir: import.meta.url`. A relative path without `baseDir` is resolved against the working
+   * directory (see `resolveDatasetPath`).
+   * @throws DatasetLoadError naming the file (as resolved) and listing every problem.
    */
   static async fromFile<I = unknown, O = unknown, M = unknown>(
-    file: string,
-    options: DatasetLoadOptions<I, O, M> & { format?: 'yaml' | 'json' } = {},
+    file: string | URL,
+    options: DatasetLoadOptions<I, O, M> & { format?: 'yaml' | 'json'; baseDir?: string | URL } = {},
   ): Promise<Dataset<I, O, M>> {
-    const format = inferFormat(file, options.format);
+    const { baseDir, ...rest } = options;
+    const resolved = resolveDatasetPath(file, baseDir);
+    const format = inferFormat(resolved, options.format);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readFile(resolved, 'utf8');
     } catch (error) {
-      throw new DatasetLoadError(file, [{ path: '(file)', message: (error as Error).message }]);
+      const hint = typeof file === 'string' && !path.isAbsolute(file) && !file.startsWith('file:') && baseDir === undefined
+        ? ` (a relative path is resolved against the working directory ${process.cwd()}; for a file beside your module use new URL('${file}', import.meta.url))`
+        : '';
+      throw new DatasetLoadError(resolved, [{ path: '(file)', message: `${(error as Error).message}${hint}` }]);
     }
+    file = resolved;
+    options = rest;
     return Dataset.fromText<I, O, M>(text, { defaultName: path.basename(file, path.extname(file)), ...options, format, source: file });
   }
 
@@ -161,7 +204,8 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
    * Writes the dataset as YAML (with a `# yaml-language-server: $schema=…` header) or JSON (with
    * a `$schema` key), and the JSON Schema beside it.
    */
-  async toFile(file: string, options: ToFileOptions = {}): Promise<void> {
+  async toFile(file: string | URL, options: ToFileOptions = {}): Promise<void> {
+    file = resolveDatasetPath(file);
     const format = inferFormat(file, options.format);
     const stem = path.basename(file, path.extname(file));
     const schemaRef = options.schemaPath === null ? undefined : (options.schemaPath ?? './{stem}_schema.json').replaceAll('{stem}', stem);
@@ -176,7 +220,7 @@ export class Dataset<I = unknown, O = unknown, M = unknown> {
       await writeFile(file, `${JSON.stringify({ ...(schemaRef === undefined ? {} : { $schema: schemaRef }), ...data }, null, 2)}\n`);
     } else {
       const header = schemaRef === undefined ? '' : `${YAML_SCHEMA_PREFIX}${schemaRef}\n`;
-      await writeFile(file, header + YAML.stringify(data));
+      await writeFile(file, header + YAML().stringify(data));
     }
   }
 }

@@ -2,7 +2,9 @@
  * The `Evaluator` base class and the result shapes it produces (pydantic-evals'
  * `evaluators/evaluator.py` and `_run_evaluator.py`).
  */
+import { inspect } from 'node:util';
 import pRetry from 'p-retry';
+import { describeThrown } from './thrown.js';
 import type { EvaluatorContext } from './evaluator-context.js';
 
 /** The scalar an evaluator returns: boolean (assertion), number (score) or string (label). */
@@ -17,7 +19,11 @@ export interface EvaluationReason {
 /** What `evaluate` may return: a scalar, a reason, or a record of named scalars/reasons. */
 export type EvaluatorOutput = EvaluationScalar | EvaluationReason | Record<string, EvaluationScalar | EvaluationReason>;
 
-/** One named result in a report. `source` is the evaluator's serialization name. */
+/**
+ * One named result in a report. `source` is the evaluator's serialization name. `name` is the
+ * name the evaluator gave; when two results share it, the report files the later ones under
+ * `name_2`, `name_3` … while each result keeps its own `name` (as pydantic-evals).
+ */
 export interface EvaluationResult<T extends EvaluationScalar = EvaluationScalar> {
   name: string;
   value: T;
@@ -31,6 +37,8 @@ export interface EvaluatorFailure {
   /** `'{ErrorName}: {message}'`. */
   errorMessage: string;
   errorStacktrace: string;
+  /** Class name of what was thrown (`'TypeError'`; `typeof` for non-Errors), as pydantic-evals' `error_type`. */
+  errorType?: string;
   source: string;
 }
 
@@ -157,12 +165,9 @@ export async function withRetry<T>(fn: () => Promise<T>, retry: RetryOptions | u
   }
 }
 
-/** Formats an error as pydantic-evals does: `'{Name}: {message}'`. */
-export function formatError(error: unknown): { errorMessage: string; errorStacktrace: string } {
-  if (error instanceof Error) {
-    return { errorMessage: `${error.name}: ${error.message}`, errorStacktrace: error.stack ?? `${error.name}: ${error.message}` };
-  }
-  return { errorMessage: `Error: ${String(error)}`, errorStacktrace: String(error) };
+/** Formats any thrown value as pydantic-evals does (`'{Name}: {message}'`), with `errorType`; never throws. */
+export function formatError(error: unknown): { errorMessage: string; errorStacktrace: string; errorType: string } {
+  return describeThrown(error);
 }
 
 /**
@@ -174,36 +179,66 @@ export async function runEvaluator<I, O, M>(
   ctx: EvaluatorContext<I, O, M>,
   retry?: RetryOptions,
 ): Promise<EvaluationResult[] | EvaluatorFailure> {
+  return runEvaluatorFast(evaluator, ctx, retry);
+}
+
+/**
+ * As `runEvaluator`, but a synchronous evaluator (no retry) gives its result synchronously,
+ * saving the runner a promise per evaluator per case.
+ */
+export function runEvaluatorFast<I, O, M>(
+  evaluator: Evaluator<I, O, M>,
+  ctx: EvaluatorContext<I, O, M>,
+  retry?: RetryOptions,
+): EvaluationResult[] | EvaluatorFailure | Promise<EvaluationResult[] | EvaluatorFailure> {
   const source = evaluator.getSerializationName();
   let name = source;
+  const fail = (error: unknown): EvaluatorFailure => ({ name, ...formatError(error), source });
   try {
     name = evaluator.getDefaultEvaluationName();
-    const raw = await withRetry(async () => evaluator.evaluate(ctx), retry);
+    if (retry && retry.maxAttempts > 1) return withRetry(async () => evaluator.evaluate(ctx), retry).then((raw) => toResults(raw, name, source), fail);
+    const raw = evaluator.evaluate(ctx);
+    if (raw instanceof Promise) return raw.then((r: EvaluatorOutput) => toResults(r, name, source), fail);
+    return toResults(raw, name, source);
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+function toResults(raw: unknown, name: string, source: string): EvaluationResult[] | EvaluatorFailure {
+  try {
     let mapping: Record<string, unknown>;
     if (isScalar(raw) || isReason(raw)) mapping = { [name]: raw };
     else if (isPlainObject(raw) && Object.values(raw).every((v) => isScalar(v) || isReason(v))) mapping = raw;
-    else throw new TypeError(`${source}.evaluate returned a value of an invalid type: ${safeJson(raw)}.`);
-    return Object.entries(mapping).map(([k, v]) => {
+    else throw new TypeError(`${source}.evaluate returned a value of an invalid type: ${reprOutput(raw)}.`);
+    const out: EvaluationResult[] = [];
+    for (const k in mapping) {
+      const v = mapping[k];
       const r = isReason(v) ? v : { value: v as EvaluationScalar };
       // -0 is not JSON data: file it as 0 so reports round-trip
-      return { name: k, value: r.value === 0 ? 0 : r.value, ...(typeof r.reason === 'string' ? { reason: r.reason } : {}), source };
-    });
+      const result: EvaluationResult = { name: k, value: r.value === 0 ? 0 : r.value, source };
+      if (typeof r.reason === 'string') result.reason = r.reason;
+      out.push(result);
+    }
+    return out;
   } catch (error) {
     return { name, ...formatError(error), source };
   }
 }
 
-function safeJson(v: unknown): string {
+/** A readable form of an invalid evaluator output: `Infinity`, `NaN`, `{ score: -Infinity }` stay visible (JSON would print `null`). */
+function reprOutput(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? String(v);
+    return inspect(v, { depth: 4, breakLength: Infinity });
   } catch {
-    return String(v);
+    return '<value that cannot be inspected>';
   }
 }
 
 /**
- * Files results by value type (boolean → assertions, number → scores, string → labels), renaming
- * repeated names with `_2`, `_3`, ... as pydantic-evals does.
+ * Files results by value type (boolean → assertions, number → scores, string → labels), keyed by
+ * name with repeated names keyed `_2`, `_3`, … while each result keeps its own `name`
+ * (pydantic-evals' `test_repeated_name_outputs`).
  */
 export function groupEvaluationResults(results: readonly EvaluationResult[]): {
   assertions: Record<string, EvaluationResult<boolean>>;
@@ -222,9 +257,9 @@ export function groupEvaluationResults(results: readonly EvaluationResult[]): {
       name = `${name}_${suffix}`;
     }
     seen.add(name);
-    if (typeof r.value === 'boolean') assertions[name] = { ...r, name, value: r.value };
-    else if (typeof r.value === 'number') scores[name] = { ...r, name, value: r.value };
-    else labels[name] = { ...r, name, value: r.value };
+    if (typeof r.value === 'boolean') assertions[name] = r as EvaluationResult<boolean>;
+    else if (typeof r.value === 'number') scores[name] = r as EvaluationResult<number>;
+    else labels[name] = r as EvaluationResult<string>;
   }
   return { assertions, scores, labels };
 }

@@ -5,13 +5,16 @@ describe('rehearse/evals public API', () => {
   it('exports its names', () => {
     expect(Object.keys(evals).sort()).toEqual(
       [
-        'ArgumentCorrectness', 'BUILTIN_EVALUATORS', 'Case', 'Contains', 'Dataset', 'DatasetLoadError', 'EvalSpanProcessor', 'EvaluationReport',
-        'Equals', 'EqualsExpected', 'Evaluator', 'EvaluatorContext', 'GradingOutput', 'HasMatchingSpan', 'IsInstance', 'LLMJudge', 'MatchesSchema',
-        'MaxDuration', 'MaxModelRequests', 'MaxToolCalls', 'SpanNode', 'SpanTree', 'SpanTreeRecordingError', 'TRAJECTORY_ATTRIBUTE', 'ToolCorrectness',
-        'TrajectoryMatch', 'agentTask', 'averageAggregates', 'averageCases', 'buildJudgePrompt', 'checkReport', 'defineEval', 'ensureEvalTracing',
-        'evalSpanProcessor', 'getDefaultJudgeModel', 'groupEvaluationResults', 'incrementEvalMetric', 'isEvalSuite', 'judgeOutput', 'main',
-        'normalizeSpanQuery', 'renderDuration', 'renderNumber', 'renderReport', 'reportToJUnitXml', 'reportsToJUnitXml', 'runEvaluator',
-        'setDefaultJudgeModel', 'setEvalAttribute', 'trajectoryFromMessages',
+        'ArgumentCorrectness', 'BUILTIN_EVALUATORS', 'Case', 'CaseNeverSettledError', 'CaseTimeoutError', 'Contains', 'Dataset', 'DatasetLoadError',
+        'Equals', 'EqualsExpected', 'EvalSpanProcessor', 'EvaluationReport', 'Evaluator', 'EvaluatorContext', 'GradingOutput', 'HasMatchingSpan',
+        'IsInstance', 'LLMJudge', 'MatchesSchema', 'MaxDuration', 'MaxModelRequests', 'MaxToolCalls', 'SpanNode', 'SpanTree',
+        'SpanTreeRecordingError', 'TRAJECTORY_ATTRIBUTE', 'ToolCorrectness', 'TrajectoryMatch', 'UsageBudget', 'agentTask', 'assembleReport',
+        'averageAggregates', 'averageCases', 'buildJudgePrompt', 'caseStatistics', 'checkReport', 'checkUsageBudget', 'compareCaseStatistics',
+        'costOf', 'defineEval', 'describeThrown', 'ensureEvalTracing', 'evalSpanProcessor', 'fisherExactTwoSided', 'getDefaultJudgeModel',
+        'groupEvaluationResults', 'incrementEvalMetric', 'isEvalSuite', 'judgeOutput', 'meanInterval', 'normalizeSpanQuery', 'notStartedReport',
+        'planRun', 'renderDuration', 'renderNumber', 'renderReport', 'reportToJUnitXml', 'reportsToJUnitXml', 'resultKind', 'runCase',
+        'runEvaluation', 'runEvaluator', 'runPassed', 'setDefaultJudgeModel', 'setEvalAttribute', 'stringifySafe', 'toJsonSafe',
+        'trajectoryFromMessages', 'wilsonInterval'
       ].sort(),
     );
   });

@@ -1,9 +1,14 @@
 /**
- * JUnit XML for CI systems: one `<testsuite>` per report, one `<testcase>` per case; a
- * `<failure>` lists the case's failed assertions, an `<error>` its task or evaluator failures.
+ * JUnit XML for CI systems: one `<testsuite>` per report, one `<testcase>` per run; a
+ * `<failure>` lists the case's failed assertions, an `<error>` its task or evaluator failures
+ * (type `TaskFailure`, `Timeout`, `NeverSettled` or `EvaluatorFailure`), a `<skipped>` marks a
+ * run cancelled by an interrupt.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import type { XMLBuilder as XMLBuilderClass } from 'fast-xml-parser';
+import { lazyModule } from './lazy.js';
 import type { EvaluationReport } from './report.js';
+
+const fastXml = lazyModule<{ XMLBuilder: typeof XMLBuilderClass }>('fast-xml-parser');
 
 /** Options of `toJUnitXml`. */
 export interface JUnitOptions {
@@ -17,8 +22,11 @@ interface XmlTestCase {
   '@_time': string;
   failure?: { '@_message': string; '@_type': string; '#text': string };
   error?: { '@_message': string; '@_type': string; '#text': string }[];
+  skipped?: { '@_message': string };
   'system-out'?: string;
 }
+
+const FAILURE_TYPES = { error: 'TaskFailure', 'timed-out': 'Timeout', 'never-settled': 'NeverSettled' } as const;
 
 function secs(ms: number): string {
   return (ms / 1000).toFixed(3);
@@ -30,6 +38,7 @@ export function reportToJUnitSuite(report: EvaluationReport, options: JUnitOptio
   const testcases: XmlTestCase[] = [];
   let failures = 0;
   let errors = 0;
+  let skipped = 0;
   let time = 0;
   for (const c of report.cases) {
     time += c.totalDurationMs;
@@ -60,7 +69,16 @@ export function reportToJUnitSuite(report: EvaluationReport, options: JUnitOptio
       '@_name': f.name,
       '@_classname': className,
       '@_time': secs(0),
-      error: [{ '@_message': f.errorMessage, '@_type': 'TaskFailure', '#text': f.errorStacktrace }],
+      error: [{ '@_message': f.errorMessage, '@_type': FAILURE_TYPES[f.status ?? 'error'], '#text': f.errorStacktrace }],
+    });
+  }
+  for (const x of report.cancelled) {
+    skipped++;
+    testcases.push({
+      '@_name': x.name,
+      '@_classname': className,
+      '@_time': secs(0),
+      skipped: { '@_message': x.reason === 'aborted' ? 'cancelled: aborted while running' : 'cancelled: not started' },
     });
   }
   return {
@@ -68,7 +86,7 @@ export function reportToJUnitSuite(report: EvaluationReport, options: JUnitOptio
     '@_tests': String(testcases.length),
     '@_failures': String(failures),
     '@_errors': String(errors),
-    '@_skipped': '0',
+    '@_skipped': String(skipped),
     '@_time': secs(time),
     testcase: testcases,
   };
@@ -78,9 +96,16 @@ export function reportToJUnitSuite(report: EvaluationReport, options: JUnitOptio
 export function reportsToJUnitXml(reports: readonly EvaluationReport[], options: JUnitOptions = {}): string {
   const suites = reports.map((r) => reportToJUnitSuite(r, options));
   const sum = (k: string) => String(suites.reduce((s, x) => s + Number(x[k]), 0));
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
+  const builder = new (fastXml().XMLBuilder)({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
   const body = builder.build({
-    testsuites: { '@_name': 'rehearse eval', '@_tests': sum('@_tests'), '@_failures': sum('@_failures'), '@_errors': sum('@_errors'), testsuite: suites },
+    testsuites: {
+      '@_name': 'rehearse eval',
+      '@_tests': sum('@_tests'),
+      '@_failures': sum('@_failures'),
+      '@_errors': sum('@_errors'),
+      '@_skipped': sum('@_skipped'),
+      testsuite: suites,
+    },
   }) as string;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 }

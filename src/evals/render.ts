@@ -2,10 +2,12 @@
  * Terminal rendering of evaluation reports with cli-table3, laid out as pydantic-evals'
  * `EvaluationRenderer`: a summary table (or, with a baseline, a diff table) and a failures table.
  */
-import Table from 'cli-table3';
+import type Table from 'cli-table3';
 import pc from 'picocolors';
 import { averageCases, type ReportCaseAggregate } from './aggregate.js';
 import type { EvaluationReport, ReportCase, ReportCaseFailure } from './report.js';
+import { renderCancelled, renderComparison, renderStatistics } from './render-stats.js';
+import { newTable } from './table.js';
 import { trajectoryFromAttributes } from './trajectory.js';
 
 /** Options of `EvaluationReport.render` / `print`. Booleans default to `false` unless noted. */
@@ -35,6 +37,12 @@ export interface RenderOptions {
   includeRemovedCases?: boolean;
   /** ANSI colors; default `false` (print() turns them on for a TTY). */
   color?: boolean;
+  /**
+   * One row per run in the summary table; default `true` unless the cases were repeated, when
+   * the per-case statistics table (pass rate with Wilson interval, flaky flag, score intervals)
+   * stands for them.
+   */
+  includeRuns?: boolean;
   /** Use `v`, `x`, `->` instead of `✔`, `✗`, `→`. */
   asciiOnly?: boolean;
   /** Longest rendered input/output value before it is truncated; default 200 characters. */
@@ -120,7 +128,7 @@ class Renderer {
   }
 
   table(): Table.Table {
-    return new Table({ head: this.head(), style: { head: [], border: [] } });
+    return newTable(this.head());
   }
 
   private mark(v: boolean): string {
@@ -281,9 +289,9 @@ class Renderer {
     if (this.o.includeInput) head.push('Inputs');
     head.push('Error Message');
     if (this.o.includeErrorStacktrace) head.push('Error Stacktrace');
-    const t = new Table({ head, style: { head: [], border: [] } });
+    const t = newTable(head);
     for (const f of failures) {
-      const row = [f.name];
+      const row = [f.status && f.status !== 'error' ? `${f.name}\n(${f.status})` : f.name];
       if (this.o.includeInput) row.push(renderValue(f.inputs, this.max));
       row.push(f.errorMessage);
       if (this.o.includeErrorStacktrace) row.push(f.errorStacktrace);
@@ -298,7 +306,12 @@ export function renderReport(report: EvaluationReport, options: RenderOptions = 
   const baseline = options.baseline;
   const r = new Renderer(options, report, baseline);
   const parts: string[] = [];
-  if (!baseline) {
+  const repeated = report.repeated || !!baseline?.repeated;
+  if (repeated) parts.push(`Repeated Runs: ${report.name}${report.interrupted ? ' (interrupted)' : ''}`, renderStatistics(report.statistics(), options));
+  if (baseline && repeated) parts.push('Pass Rate Changes (Fisher exact test, two-sided)', renderComparison(report.compareWith(baseline), options));
+  if (repeated && !(options.includeRuns ?? false)) {
+    // the statistics table stands for the runs
+  } else if (!baseline) {
     const t = r.table();
     for (const c of report.cases) t.push(r.row(c));
     const avg = report.averages();
@@ -339,5 +352,6 @@ export function renderReport(report: EvaluationReport, options: RenderOptions = 
     parts.push(`Evaluation Diff: ${title}`, t.toString());
   }
   if (report.failures.length) parts.push('Case Failures', r.failuresTable(report.failures));
+  if (report.cancelled.length) parts.push('Cancelled (not run)', renderCancelled(report.cancelled));
   return parts.join('\n');
 }

@@ -6,6 +6,8 @@ import type { EvaluationResult, EvaluatorFailure } from './evaluator.js';
 import { renderReport, type RenderOptions } from './render.js';
 import { reportToJUnitXml, type JUnitOptions } from './junit.js';
 import { averageAggregates, averageCases, type ReportCaseAggregate } from './aggregate.js';
+import { caseStatistics, compareCaseStatistics, type CaseComparison, type CaseStatistics } from './case-statistics.js';
+import { toJsonSafe } from './json-safe.js';
 
 /** One successfully executed case (its evaluators may still have failed). */
 export interface ReportCase<I = unknown, O = unknown, M = unknown> {
@@ -31,18 +33,42 @@ export interface ReportCase<I = unknown, O = unknown, M = unknown> {
   spanId?: string;
 }
 
-/** A case whose task (or lifecycle setup) threw. */
+/**
+ * Why a case failed: `'error'` its task or a lifecycle hook threw, `'timed-out'` it ran past the
+ * per-case timeout, `'never-settled'` its promise was still pending when nothing else in the
+ * process could make progress (Node's event loop ran empty).
+ */
+export type CaseFailureStatus = 'error' | 'timed-out' | 'never-settled';
+
+/** A case whose task or lifecycle hook threw, that timed out, or that never settled. */
 export interface ReportCaseFailure<I = unknown, O = unknown, M = unknown> {
   name: string;
   inputs: I;
   metadata?: M;
   expectedOutput?: O;
-  /** `'{ErrorName}: {message}'`. */
+  /** `undefined` (older reports) means `'error'`. */
+  status?: CaseFailureStatus;
+  /** `'{ErrorName}: {message}'` (readable for any thrown value, see `describeThrown`). */
   errorMessage: string;
   errorStacktrace: string;
+  /** Class name of the thrown error (`'TypeError'`), or `typeof` for a non-Error value. */
+  errorType?: string;
   sourceCaseName?: string;
   traceId?: string;
   spanId?: string;
+}
+
+/**
+ * A case that did not finish because the run was aborted (Ctrl-C, `signal`): `'not-started'`
+ * never began, `'aborted'` was running and its task's `AbortSignal` was aborted.
+ */
+export interface ReportCaseCancelled<I = unknown, O = unknown, M = unknown> {
+  name: string;
+  inputs: I;
+  metadata?: M;
+  expectedOutput?: O;
+  reason: 'not-started' | 'aborted';
+  sourceCaseName?: string;
 }
 
 /** The runs of one case when a dataset is evaluated with `repeat > 1`. */
@@ -53,7 +79,10 @@ export interface ReportCaseGroup<I = unknown, O = unknown, M = unknown> {
   expectedOutput?: O;
   runs: ReportCase<I, O, M>[];
   failures: ReportCaseFailure<I, O, M>[];
+  cancelled: ReportCaseCancelled<I, O, M>[];
   summary: ReportCaseAggregate;
+  /** Pass rate with its Wilson interval, flaky flag, score means with intervals. */
+  statistics: CaseStatistics;
 }
 
 /** JSON form of an `EvaluationReport`. */
@@ -61,8 +90,12 @@ export interface EvaluationReportData<I = unknown, O = unknown, M = unknown> {
   name: string;
   cases: ReportCase<I, O, M>[];
   failures: ReportCaseFailure<I, O, M>[];
-  /** Set when the run was aborted before every case was scheduled. */
+  /** Cases not run or aborted; absent in older reports. */
+  cancelled?: ReportCaseCancelled<I, O, M>[];
+  /** Set when the run was aborted: `cancelled` lists what did not finish. */
   interrupted?: boolean;
+  /** Per-case statistics when the cases were repeated (written by `toJSON`, ignored by `fromJSON`). */
+  statistics?: CaseStatistics[];
 }
 
 /** The result of `dataset.evaluate(...)`. */
@@ -70,14 +103,38 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
   readonly name: string;
   readonly cases: ReportCase<I, O, M>[];
   readonly failures: ReportCaseFailure<I, O, M>[];
-  /** `true` when an abort stopped the run early; the report then holds the cases that ran. */
+  /** Runs that did not finish because the evaluation was aborted. */
+  readonly cancelled: ReportCaseCancelled<I, O, M>[];
+  /** `true` when an abort stopped the run early; `cancelled` then lists what did not finish. */
   readonly interrupted: boolean;
 
-  constructor(init: { name: string; cases?: ReportCase<I, O, M>[]; failures?: ReportCaseFailure<I, O, M>[]; interrupted?: boolean }) {
+  constructor(init: {
+    name: string;
+    cases?: ReportCase<I, O, M>[];
+    failures?: ReportCaseFailure<I, O, M>[];
+    cancelled?: ReportCaseCancelled<I, O, M>[];
+    interrupted?: boolean;
+  }) {
     this.name = init.name;
     this.cases = init.cases ?? [];
     this.failures = init.failures ?? [];
-    this.interrupted = init.interrupted ?? false;
+    this.cancelled = init.cancelled ?? [];
+    this.interrupted = init.interrupted ?? this.cancelled.length > 0;
+  }
+
+  /** Whether any case was run more than once (`repeat > 1`). */
+  get repeated(): boolean {
+    return this.cases.some((c) => c.sourceCaseName) || this.failures.some((f) => f.sourceCaseName) || this.cancelled.some((x) => x.sourceCaseName);
+  }
+
+  /** Per source case: runs, passes, Wilson interval of the pass rate, flaky flag, score intervals. */
+  statistics(): CaseStatistics[] {
+    return caseStatistics(this as EvaluationReport);
+  }
+
+  /** Compares pass counts per case with a baseline by Fisher's exact test (see `compareCaseStatistics`). */
+  compareWith(baseline: EvaluationReport, alpha = 0.05): CaseComparison[] {
+    return compareCaseStatistics(this.statistics(), baseline.statistics(), alpha);
   }
 
   /**
@@ -85,17 +142,20 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
    * (no case has `sourceCaseName`).
    */
   caseGroups(): ReportCaseGroup<I, O, M>[] | undefined {
-    if (!this.cases.some((c) => c.sourceCaseName) && !this.failures.some((f) => f.sourceCaseName)) return undefined;
-    const groups = new Map<string, { runs: ReportCase<I, O, M>[]; failures: ReportCaseFailure<I, O, M>[] }>();
+    if (!this.repeated) return undefined;
+    type Group = { runs: ReportCase<I, O, M>[]; failures: ReportCaseFailure<I, O, M>[]; cancelled: ReportCaseCancelled<I, O, M>[] };
+    const groups = new Map<string, Group>();
     const get = (k: string) => {
       let g = groups.get(k);
-      if (!g) groups.set(k, (g = { runs: [], failures: [] }));
+      if (!g) groups.set(k, (g = { runs: [], failures: [], cancelled: [] }));
       return g;
     };
     for (const c of this.cases) get(c.sourceCaseName ?? c.name).runs.push(c);
     for (const f of this.failures) get(f.sourceCaseName ?? f.name).failures.push(f);
-    return [...groups].map(([name, { runs, failures }]) => {
-      const first = (runs[0] ?? failures[0])!;
+    for (const x of this.cancelled) get(x.sourceCaseName ?? x.name).cancelled.push(x);
+    const stats = new Map(this.statistics().map((s) => [s.name, s]));
+    return [...groups].map(([name, { runs, failures, cancelled }]) => {
+      const first = (runs[0] ?? failures[0] ?? cancelled[0])!;
       return {
         name,
         inputs: first.inputs,
@@ -103,7 +163,9 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
         ...(first.expectedOutput === undefined ? {} : { expectedOutput: first.expectedOutput }),
         runs,
         failures,
+        cancelled,
         summary: averageCases(runs as ReportCase[]),
+        statistics: stats.get(name)!,
       };
     });
   }
@@ -142,13 +204,20 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
     return reportToJUnitXml(this as EvaluationReport, options);
   }
 
+  /**
+   * The report as JSON data: values JSON cannot hold (BigInt, cycles, functions, symbols,
+   * non-finite numbers) are written in a readable form (see `toJsonSafe`), so serializing never
+   * throws. `statistics` is included for repeated runs.
+   */
   toJSON(): EvaluationReportData<I, O, M> {
-    return {
+    return toJsonSafe({
       name: this.name,
       cases: this.cases,
       failures: this.failures,
+      cancelled: this.cancelled,
       ...(this.interrupted ? { interrupted: true } : {}),
-    };
+      ...(this.repeated ? { statistics: this.statistics() } : {}),
+    }) as EvaluationReportData<I, O, M>;
   }
 
   /** Rebuilds a report from `toJSON()` output (e.g. a `--baseline` file). */
@@ -157,6 +226,12 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
     if (typeof d !== 'object' || d === null || typeof d.name !== 'string' || !Array.isArray(d.cases)) {
       throw new TypeError('Not an evaluation report: expected an object with `name` and `cases`');
     }
-    return new EvaluationReport<I, O, M>({ name: d.name, cases: d.cases, failures: d.failures ?? [], interrupted: d.interrupted ?? false });
+    return new EvaluationReport<I, O, M>({
+      name: d.name,
+      cases: d.cases,
+      failures: d.failures ?? [],
+      cancelled: d.cancelled ?? [],
+      interrupted: d.interrupted ?? false,
+    });
   }
 }

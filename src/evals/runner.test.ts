@@ -55,7 +55,7 @@ describe('dataset.evaluate', () => {
       ],
     });
     const report = await ds.evaluate(fakeAgent, { maxConcurrency: 8 });
-    expect(report.name).toBe('weather');
+    expect(report.name).toBe('fakeAgent'); // after the task, not the dataset (pydantic-evals' dataset.py: name or task_name)
     expect(report.failures).toEqual([]);
     expect(report.cases).toHaveLength(20);
     for (const c of report.cases) {
@@ -196,7 +196,11 @@ describe('dataset.evaluate', () => {
       { maxConcurrency: 2, signal: controller.signal },
     );
     expect(report.interrupted).toBe(true);
-    expect(report.cases.map((c) => c.name)).toEqual(['c0', 'c1', 'c2']);
+    // every case exactly once: finished before the abort, or cancelled (in flight: aborted)
+    const names = [...report.cases.map((c) => c.name), ...report.cancelled.map((c) => c.name)];
+    expect(names.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
+    expect(report.cancelled.find((c) => c.name === 'c2')?.reason).toBe('aborted');
+    expect(report.cancelled.find((c) => c.name === 'c9')?.reason).toBe('not-started');
     expect(report.render()).toContain('Evaluation Summary: task (interrupted)');
   });
 });

@@ -1,36 +1,43 @@
 /**
  * Runs a task over a dataset's cases and evaluates the results (pydantic-evals'
- * `Dataset.evaluate` and `_run_task_and_evaluators`).
+ * `Dataset.evaluate`). Runs are planned lazily (case × repeat, case-major) and pulled by at most
+ * `maxConcurrency` workers, so a large dataset is never expanded into run objects up front. Each
+ * run settles through `runCase` (timeout, abort, never-settled detection), and every planned
+ * run appears in the report exactly once: as a case, a failure or a cancellation.
  */
-import { performance } from 'node:perf_hooks';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
-import cliProgress from 'cli-progress';
-import pLimit from 'p-limit';
+import { trace } from '@opentelemetry/api';
 import { UserError } from '../runtime/index.js';
 import type { Case } from './case.js';
-import { EvaluatorContext } from './evaluator-context.js';
-import {
-  formatError,
-  groupEvaluationResults,
-  runEvaluator,
-  withRetry,
-  type EvaluationResult,
-  type Evaluator,
-  type EvaluatorFailure,
-  type RetryOptions,
-} from './evaluator.js';
-import { EvaluationReport, type ReportCase, type ReportCaseFailure } from './report.js';
-import { collectSpansSettled, ensureEvalTracing } from './span-collector.js';
-import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
-import { extractSpanTreeMetrics, runWithTaskRun, TaskRun } from './task-run.js';
+import type { EvaluatorContext } from './evaluator-context.js';
+import type { Evaluator, RetryOptions } from './evaluator.js';
+import { lazyModule } from './lazy.js';
+import { EvaluationReport, type ReportCase, type ReportCaseCancelled, type ReportCaseFailure } from './report.js';
+import { planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
+import { ensureEvalTracing } from './span-collector.js';
+
+/** What a task receives beside its inputs. */
+export interface TaskContext {
+  /**
+   * Aborted when the case times out (`reason`: a `CaseTimeoutError`) or the evaluation is
+   * aborted (Ctrl-C; `reason`: the evaluation signal's). Pass it on (`agent.run(p, { signal })`,
+   * `fetch(url, { signal })`) so the work stops too.
+   */
+  signal: AbortSignal;
+  /** Report name of this run (`'{case} [i/N]'` when repeated). */
+  caseName: string;
+  /** 1-based repeat number. */
+  repeatIndex: number;
+}
 
 /** A function under evaluation: inputs in, output (or a promise of it) out. */
-export type Task<I, O> = (inputs: I) => O | Promise<O>;
+export type Task<I, O> = (inputs: I, context: TaskContext) => O | Promise<O>;
 
 /**
  * Per-case hooks (pydantic-evals' `CaseLifecycle`): `setup` before the task, `prepareContext`
  * after it (may return an enriched context), `teardown` with the result. A throwing `setup` or
- * `prepareContext` turns the case into a `ReportCaseFailure`; `teardown` still runs.
+ * `prepareContext` turns the case into a `ReportCaseFailure`; `teardown` still runs, and a
+ * throwing `teardown` is recorded on its case (an evaluator failure named `teardown`, or a note
+ * on the failure's message); the other cases are not affected.
  */
 export interface CaseLifecycle<I = unknown, O = unknown, M = unknown> {
   setup?(): void | Promise<void>;
@@ -38,16 +45,34 @@ export interface CaseLifecycle<I = unknown, O = unknown, M = unknown> {
   teardown?(result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>): void | Promise<void>;
 }
 
+/** A running evaluation, handed to `EvaluateOptions.onStart`. */
+export interface EvaluationHandle<I = unknown, O = unknown, M = unknown> {
+  /**
+   * The report as it stands, synchronously: finished runs as they are, runs in flight or not
+   * started as cancelled, marked interrupted unless every run finished. For writing a report
+   * from a signal handler.
+   */
+  snapshot(): EvaluationReport<I, O, M>;
+}
+
 /** Options of `dataset.evaluate(task, options)`. */
 export interface EvaluateOptions<I = unknown, O = unknown, M = unknown> {
-  /** Report name; default the task's function name (else `'task'`). */
+  /**
+   * Report name; default `taskName`, else the task's function name (else `'task'`), as
+   * pydantic-evals (the dataset's name is not used; `rehearse eval` names reports after it).
+   */
   name?: string;
-  /** Name of the task in spans; default the function name. */
+  /** Name of the task in spans (and the report's default name); default the function name. */
   taskName?: string;
-  /** Most cases running at once; default unlimited. */
+  /** Most runs at once; default unlimited. */
   maxConcurrency?: number;
-  /** Runs each case this many times, named `'{case} [i/N]'`; default 1. */
+  /** Runs each case this many times, named `'{case} [i/N]'`; default 1. See `EvaluationReport.statistics()`. */
   repeat?: number;
+  /**
+   * Fails a run still going after this many milliseconds (status `'timed-out'`) and aborts its
+   * task's `signal`; default `undefined`: no limit.
+   */
+  timeoutMs?: number;
   /** Retries a throwing task. */
   retryTask?: RetryOptions;
   /** Retries a throwing evaluator. */
@@ -56,23 +81,79 @@ export interface EvaluateOptions<I = unknown, O = unknown, M = unknown> {
   progress?: boolean;
   /** Makes the hooks for one case. */
   lifecycle?: (c: Case<I, O, M>) => CaseLifecycle<I, O, M>;
-  /** Stops scheduling new cases when aborted; cases already running finish and the partial report is returned. */
+  /**
+   * Aborting stops the evaluation at once: runs in flight settle as cancelled (`'aborted'`, their
+   * task signals aborted), the rest as `'not-started'`, and the partial report is returned
+   * (`interrupted: true`).
+   */
   signal?: AbortSignal;
-  /** Called after each case finishes (for custom progress output). */
+  /** Called once when runs start, with a handle whose `snapshot()` gives the report so far. */
+  onStart?: (handle: EvaluationHandle<I, O, M>) => void;
+  /** Called after each run finishes (for custom progress output). */
   onCaseDone?: (result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>, done: number, total: number) => void;
 }
 
-interface PlannedRun<I, O, M> {
-  case: Case<I, O, M>;
-  reportName: string;
-  sourceName: string | undefined;
+interface ProgressBar {
+  start(total: number, value: number): void;
+  increment(): void;
+  stop(): void;
 }
-
-const tracer = () => trace.getTracer('rehearse-evals');
+const cliProgress = lazyModule<{
+  SingleBar: new (options: Record<string, unknown>, preset: unknown) => ProgressBar;
+  Presets: { shades_classic: unknown };
+}>('cli-progress');
 
 /** Whether a progress bar may be drawn on this stream. */
 export function progressAllowed(stream: NodeJS.WriteStream = process.stderr): boolean {
   return !!stream.isTTY && !process.env['CI'];
+}
+
+/**
+ * Builds a report from per-run results (in any order; cases keep the order given). Runs of
+ * `expected` with no result are listed as cancelled (`'not-started'`).
+ */
+export function assembleReport<I, O, M>(args: {
+  name: string;
+  results: Iterable<CaseRunResult<I, O, M> | undefined>;
+  interrupted?: boolean;
+}): EvaluationReport<I, O, M> {
+  const cases: ReportCase<I, O, M>[] = [];
+  const failures: ReportCaseFailure<I, O, M>[] = [];
+  const cancelled: ReportCaseCancelled<I, O, M>[] = [];
+  for (const r of args.results) {
+    if (r === undefined) continue;
+    const kind = resultKind(r as CaseRunResult);
+    if (kind === 'case') cases.push(r as ReportCase<I, O, M>);
+    else if (kind === 'failure') failures.push(r as ReportCaseFailure<I, O, M>);
+    else cancelled.push(r as ReportCaseCancelled<I, O, M>);
+  }
+  return new EvaluationReport<I, O, M>({ name: args.name, cases, failures, cancelled, interrupted: args.interrupted ?? cancelled.length > 0 });
+}
+
+/** Results in run order; an empty slot below `started` was in flight (`'aborted'`), above it `'not-started'`. */
+function* withNotStarted<I, O, M>(
+  results: readonly (CaseRunResult<I, O, M> | undefined)[],
+  cases: readonly Case<I, O, M>[],
+  repeat: number,
+  started: number,
+): Generator<CaseRunResult<I, O, M>> {
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (r !== undefined) yield r;
+    else {
+      const p = planRun(cases, i, repeat);
+      const x: ReportCaseCancelled<I, O, M> = { name: p.reportName, inputs: p.case.inputs, reason: i < started ? 'aborted' : 'not-started' };
+      if (p.case.metadata !== undefined) x.metadata = p.case.metadata;
+      if (p.case.expectedOutput !== undefined) x.expectedOutput = p.case.expectedOutput;
+      if (p.sourceCaseName !== undefined) x.sourceCaseName = p.sourceCaseName;
+      yield x;
+    }
+  }
+}
+
+/** A report in which every run of `cases × repeat` is cancelled as not started (a suite the run never reached). */
+export function notStartedReport<I, O, M>(name: string, cases: readonly Case<I, O, M>[], repeat = 1): EvaluationReport<I, O, M> {
+  return assembleReport({ name, results: withNotStarted(new Array(cases.length * repeat), cases, repeat, 0) });
 }
 
 /** Evaluates `task` on every case of `cases` with the dataset evaluators. See `Dataset.evaluate`. */
@@ -85,160 +166,47 @@ export async function runEvaluation<I, O, M>(args: {
   const { cases, evaluators, task, options } = args;
   const repeat = options.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`repeat must be an integer >= 1, got ${repeat}`);
-  if (options.maxConcurrency !== undefined && !(options.maxConcurrency >= 1)) {
-    throw new UserError(`maxConcurrency must be >= 1, got ${options.maxConcurrency}`);
+  if (options.maxConcurrency !== undefined && !(Number.isInteger(options.maxConcurrency) && options.maxConcurrency >= 1)) {
+    throw new UserError(`maxConcurrency must be an integer >= 1, got ${options.maxConcurrency}`);
   }
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UserError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
   const taskName = options.taskName ?? (task.name || 'task');
   const name = options.name ?? taskName;
-  const planned: PlannedRun<I, O, M>[] = [];
-  cases.forEach((c, i) => {
-    const caseName = c.name ?? `Case ${i + 1}`;
-    if (repeat > 1) {
-      for (let r = 1; r <= repeat; r++) planned.push({ case: c, reportName: `${caseName} [${r}/${repeat}]`, sourceName: caseName });
-    } else planned.push({ case: c, reportName: caseName, sourceName: undefined });
-  });
+  const total = cases.length * repeat;
+  const results: (CaseRunResult<I, O, M> | undefined)[] = new Array(total);
+  const signal = options.signal;
 
   const recordingError = ensureEvalTracing();
-  const limit = pLimit(options.maxConcurrency ?? Math.max(1, planned.length));
-  const signal = options.signal;
-  const bar =
-    options.progress && progressAllowed()
-      ? new cliProgress.SingleBar({ format: `Evaluating ${taskName} [{bar}] {value}/{total} cases`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : undefined;
-  bar?.start(planned.length, 0);
+  const bar = options.progress && progressAllowed() ? newProgressBar(taskName) : undefined;
+  bar?.start(total, 0);
+  let next = 0;
   let done = 0;
-  let skipped = 0;
-  const results = await tracer().startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, n_cases: cases.length } }, async (evalSpan) => {
+  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, cases, repeat, next) }) });
+  const worker = async () => {
+    while (next < total && !signal?.aborted) {
+      const i = next++;
+      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError });
+      results[i] = r;
+      if (resultKind(r) !== 'cancelled') {
+        done++;
+        bar?.increment();
+        options.onCaseDone?.(r as ReportCase<I, O, M> | ReportCaseFailure<I, O, M>, done, total);
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.maxConcurrency ?? total, total));
+  await trace.getTracer('rehearse-evals').startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, n_cases: cases.length } }, async (span) => {
     try {
-      return await Promise.all(
-        planned.map((p) =>
-          limit(async () => {
-            if (signal?.aborted) {
-              skipped++;
-              return undefined;
-            }
-            const result = await runCase({ planned: p, task, taskName, evaluators, options, recordingError });
-            done++;
-            bar?.increment();
-            options.onCaseDone?.(result, done, planned.length);
-            return result;
-          }),
-        ),
-      );
+      await Promise.all(Array.from({ length: workers }, worker));
     } finally {
-      evalSpan.end();
+      span.end();
     }
   });
   bar?.stop();
-  const reportCases: ReportCase<I, O, M>[] = [];
-  const failures: ReportCaseFailure<I, O, M>[] = [];
-  for (const r of results) {
-    if (r === undefined) continue;
-    if ('errorMessage' in r) failures.push(r);
-    else reportCases.push(r);
-  }
-  return new EvaluationReport<I, O, M>({ name, cases: reportCases, failures, interrupted: skipped > 0 });
+  return assembleReport({ name, results: withNotStarted(results, cases, repeat, next) });
 }
 
-function withOptional<T extends object>(base: T, extra: Record<string, unknown>): T {
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
-  return base;
-}
-
-async function runCase<I, O, M>(args: {
-  planned: PlannedRun<I, O, M>;
-  task: Task<I, O>;
-  taskName: string;
-  evaluators: readonly Evaluator<I, O, M>[];
-  options: EvaluateOptions<I, O, M>;
-  recordingError: SpanTreeRecordingError | undefined;
-}): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
-  const { planned, task, taskName, options } = args;
-  const c = planned.case;
-  return tracer().startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
-    const t0 = performance.now();
-    const sc = caseSpan.spanContext();
-    const ids = { traceId: sc.traceId, spanId: sc.spanId };
-    const hasIds = sc.traceId !== '00000000000000000000000000000000';
-    const common = withOptional(
-      { name: planned.reportName, inputs: c.inputs } as { name: string; inputs: I; metadata?: M; expectedOutput?: O },
-      { metadata: c.metadata, expectedOutput: c.expectedOutput, sourceCaseName: planned.sourceName, ...(hasIds ? ids : {}) },
-    );
-    let lifecycle: CaseLifecycle<I, O, M> | undefined;
-    let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
-    try {
-      lifecycle = options.lifecycle?.(c);
-      await lifecycle?.setup?.();
-      let ctx = await runTask({ planned, task, taskName, retry: options.retryTask, recordingError: args.recordingError });
-      if (lifecycle?.prepareContext) ctx = await lifecycle.prepareContext(ctx);
-      const allEvaluators = [...c.evaluators, ...args.evaluators];
-      const outputs = await Promise.all(allEvaluators.map((e) => runEvaluator(e, ctx, options.retryEvaluators)));
-      const evaluationResults: EvaluationResult[] = [];
-      const evaluatorFailures: EvaluatorFailure[] = [];
-      for (const o of outputs) {
-        if (Array.isArray(o)) evaluationResults.push(...o);
-        else evaluatorFailures.push(o);
-      }
-      const grouped = groupEvaluationResults(evaluationResults);
-      result = {
-        ...common,
-        output: ctx.output,
-        ...grouped,
-        metrics: ctx.metrics,
-        attributes: ctx.attributes,
-        taskDurationMs: ctx.durationMs,
-        totalDurationMs: performance.now() - t0,
-        evaluatorFailures,
-      } as ReportCase<I, O, M>;
-    } catch (error) {
-      if (error instanceof Error) caseSpan.recordException(error);
-      caseSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      result = { ...common, ...formatError(error) } as ReportCaseFailure<I, O, M>;
-    }
-    try {
-      await lifecycle?.teardown?.(result);
-    } finally {
-      caseSpan.end();
-    }
-    if (!('errorMessage' in result)) result.totalDurationMs = performance.now() - t0;
-    return result;
-  });
-}
-
-async function runTask<I, O, M>(args: {
-  planned: PlannedRun<I, O, M>;
-  task: Task<I, O>;
-  taskName: string;
-  retry: RetryOptions | undefined;
-  recordingError: SpanTreeRecordingError | undefined;
-}): Promise<EvaluatorContext<I, O, M>> {
-  const c = args.planned.case;
-  const once = () =>
-    tracer().startActiveSpan(`execute ${args.taskName}`, { attributes: { task: args.taskName } }, async (span) => {
-      const run = new TaskRun();
-      const t0 = performance.now();
-      const settled = await collectSpansSettled(() => runWithTaskRun(run, async () => args.task(c.inputs)));
-      const durationMs = performance.now() - t0;
-      if (!settled.ok) {
-        if (settled.error instanceof Error) span.recordException(settled.error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-        throw settled.error;
-      }
-      span.end();
-      return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
-    });
-  const { run, output, durationMs, spanTree } = await withRetry(once, args.retry);
-  extractSpanTreeMetrics(run, args.recordingError ? undefined : spanTree);
-  return new EvaluatorContext<I, O, M>({
-    name: args.planned.reportName,
-    inputs: c.inputs,
-    metadata: c.metadata,
-    expectedOutput: c.expectedOutput,
-    output,
-    durationMs,
-    spanTree: args.recordingError ?? (spanTree instanceof SpanTree ? spanTree : new SpanTree()),
-    attributes: run.attributes,
-    metrics: run.metrics,
-  });
+function newProgressBar(taskName: string): ProgressBar {
+  const { SingleBar, Presets } = cliProgress();
+  return new SingleBar({ format: `Evaluating ${taskName} [{bar}] {value}/{total} cases`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
 }

@@ -62,9 +62,9 @@ describe('span collection', () => {
     });
     const spans = exporter.getFinishedSpans();
     const byName = new Map(spans.map((s) => [s.name, s]));
-    expect([...byName.keys()].sort()).toEqual(['case: one', 'case: two', 'evaluate spans', 'execute shout', 'root a', 'root b', 'step a.0', 'step b.0']);
+    expect([...byName.keys()].sort()).toEqual(['case: one', 'case: two', 'evaluate shout', 'execute shout', 'root a', 'root b', 'step a.0', 'step b.0']);
     const caseOne = byName.get('case: one')!;
-    expect(caseOne.parentSpanContext?.spanId).toBe(byName.get('evaluate spans')!.spanContext().spanId);
+    expect(caseOne.parentSpanContext?.spanId).toBe(byName.get('evaluate shout')!.spanContext().spanId);
     const executes = spans.filter((s) => s.name === 'execute shout');
     expect(executes.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(
       [caseOne.spanContext().spanId, byName.get('case: two')!.spanContext().spanId].sort(),

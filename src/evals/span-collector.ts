@@ -4,13 +4,45 @@
  * Python uses a ContextVar).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { context, ProxyTracerProvider, trace, type Context, type TracerProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { SpanTree, SpanTreeRecordingError } from './span-tree.js';
+import type { AsyncLocalStorageContextManager as ContextManagerClass } from '@opentelemetry/context-async-hooks';
+import type { BasicTracerProvider, ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { lazyModule } from './lazy.js';
+import { SpanTree, SpanTreeRecordingError, type SpanTimes } from './span-tree.js';
+
+// The OpenTelemetry SDK is loaded when evals first need a tracer provider, not at import.
+const sdk = lazyModule<{ BasicTracerProvider: typeof BasicTracerProvider }>('@opentelemetry/sdk-trace-base');
+const contextHooks = lazyModule<{ AsyncLocalStorageContextManager: typeof ContextManagerClass }>('@opentelemetry/context-async-hooks');
+
+/** A span filed under a collector, with high-resolution start/end times and its start order. */
+interface CollectedSpan {
+  span: ReadableSpan;
+  times: SpanTimes;
+  seq: number;
+}
 
 interface Collector {
-  spans: ReadableSpan[];
+  spans: CollectedSpan[];
+}
+
+interface Pending {
+  collector: Collector;
+  startTimeMs: number;
+  seq: number;
+}
+
+let startSeq = 0;
+const hrNowMs = () => performance.timeOrigin + performance.now();
+
+function treeOf(collector: Collector): SpanTree {
+  // start order (the SDK's start times are whole milliseconds when not given, so spans started
+  // in the same millisecond would tie); the tree's sort is stable
+  const spans = collector.spans.sort((a, b) => a.seq - b.seq);
+  return SpanTree.fromReadableSpans(
+    spans.map((x) => x.span),
+    spans.map((x) => x.times),
+  );
 }
 
 const collectorStorage = new AsyncLocalStorage<Collector>();
@@ -27,15 +59,15 @@ const collectorStorage = new AsyncLocalStorage<Collector>();
  * feature-detected private path (see there). With no provider registered, it installs one.
  */
 export class EvalSpanProcessor implements SpanProcessor {
-  private readonly owners = new WeakMap<object, Collector>();
+  private readonly owners = new WeakMap<object, Pending>();
   onStart(span: Span, _parentContext: Context): void {
     const collector = collectorStorage.getStore();
-    if (collector) this.owners.set(span, collector);
+    if (collector) this.owners.set(span, { collector, startTimeMs: hrNowMs(), seq: startSeq++ });
   }
   onEnd(span: ReadableSpan): void {
-    const collector = this.owners.get(span);
-    if (collector) {
-      collector.spans.push(span);
+    const pending = this.owners.get(span);
+    if (pending) {
+      pending.collector.spans.push({ span, times: { startTimeMs: pending.startTimeMs, endTimeMs: hrNowMs() }, seq: pending.seq });
       this.owners.delete(span);
     }
   }
@@ -50,7 +82,7 @@ export class EvalSpanProcessor implements SpanProcessor {
 /** The processor rehearse's eval runner collects spans with; add it to your own provider (see `EvalSpanProcessor`). */
 export const evalSpanProcessor = new EvalSpanProcessor();
 
-let installedProvider: BasicTracerProvider | undefined;
+let installedProvider: object | undefined;
 const attached = new WeakSet<object>();
 
 /**
@@ -105,10 +137,11 @@ export function ensureEvalTracing(): SpanTreeRecordingError | undefined {
   if (installedProvider !== undefined && delegate === installedProvider) return undefined;
   if (tryAttach(delegate)) return undefined;
   if (global instanceof ProxyTracerProvider && delegate.constructor.name === 'NoopTracerProvider') {
-    const manager = new AsyncLocalStorageContextManager().enable();
+    const manager = new (contextHooks().AsyncLocalStorageContextManager)().enable();
     if (!context.setGlobalContextManager(manager)) manager.disable();
-    installedProvider = new BasicTracerProvider({ spanProcessors: [evalSpanProcessor] });
-    if (trace.setGlobalTracerProvider(installedProvider)) return undefined;
+    const provider = new (sdk().BasicTracerProvider)({ spanProcessors: [evalSpanProcessor] });
+    installedProvider = provider;
+    if (trace.setGlobalTracerProvider(provider)) return undefined;
     const again = trace.getTracerProvider();
     const d = again instanceof ProxyTracerProvider ? again.getDelegate() : again;
     if (tryAttach(d)) return undefined;
@@ -126,7 +159,7 @@ export function ensureEvalTracing(): SpanTreeRecordingError | undefined {
 export async function collectSpans<T>(fn: () => Promise<T>): Promise<{ result: T; spanTree: SpanTree }> {
   const collector: Collector = { spans: [] };
   const result = await collectorStorage.run(collector, fn);
-  return { result, spanTree: SpanTree.fromReadableSpans(collector.spans) };
+  return { result, spanTree: treeOf(collector) };
 }
 
 /**
@@ -139,8 +172,8 @@ export async function collectSpansSettled<T>(
   const collector: Collector = { spans: [] };
   try {
     const result = await collectorStorage.run(collector, fn);
-    return { ok: true, result, spanTree: SpanTree.fromReadableSpans(collector.spans) };
+    return { ok: true, result, spanTree: treeOf(collector) };
   } catch (error) {
-    return { ok: false, error, spanTree: SpanTree.fromReadableSpans(collector.spans) };
+    return { ok: false, error, spanTree: treeOf(collector) };
   }
 }

@@ -132,7 +132,13 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** One span in a `SpanTree`. Times are epoch milliseconds. */
+/** High-resolution start and end of a span in epoch milliseconds (fractional), as recorded by `EvalSpanProcessor`. */
+export interface SpanTimes {
+  startTimeMs: number;
+  endTimeMs: number;
+}
+
+/** One span in a `SpanTree`. Times are epoch milliseconds (fractional: sub-millisecond resolution). */
 export class SpanNode {
   readonly name: string;
   readonly traceId: string;
@@ -167,8 +173,12 @@ export class SpanNode {
     this.status = init.status ?? 'unset';
   }
 
-  /** Builds a node from a finished SDK span. */
-  static fromReadableSpan(span: ReadableSpan): SpanNode {
+  /**
+   * Builds a node from a finished SDK span. `times` (from `EvalSpanProcessor`, which reads
+   * `performance.now()` when the span starts and ends) replace the span's own times, which the
+   * SDK takes from `Date.now()` (whole milliseconds) unless a start time is given.
+   */
+  static fromReadableSpan(span: ReadableSpan, times?: SpanTimes): SpanNode {
     const ctx = span.spanContext();
     const toMs = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
     const code = span.status.code; // 0 unset, 1 ok, 2 error
@@ -177,8 +187,8 @@ export class SpanNode {
       traceId: ctx.traceId,
       spanId: ctx.spanId,
       parentSpanId: span.parentSpanContext?.spanId,
-      startTimeMs: toMs(span.startTime),
-      endTimeMs: toMs(span.endTime),
+      startTimeMs: times?.startTimeMs ?? toMs(span.startTime),
+      endTimeMs: times?.endTimeMs ?? toMs(span.endTime),
       attributes: { ...(span.attributes as Record<string, AttributeValue>) },
       status: code === 2 ? 'error' : code === 1 ? 'ok' : 'unset',
     });
@@ -354,9 +364,12 @@ export class SpanTree implements Iterable<SpanNode> {
     this.addSpans([...nodes]);
   }
 
-  /** Builds a tree from finished SDK spans. */
-  static fromReadableSpans(spans: readonly ReadableSpan[]): SpanTree {
-    return new SpanTree(spans.map((s) => SpanNode.fromReadableSpan(s)));
+  /**
+   * Builds a tree from finished SDK spans (`times[i]`, when given, are span `i`'s high-resolution
+   * times). Spans with equal start times keep the order given.
+   */
+  static fromReadableSpans(spans: readonly ReadableSpan[], times?: readonly (SpanTimes | undefined)[]): SpanTree {
+    return new SpanTree(spans.map((s, i) => SpanNode.fromReadableSpan(s, times?.[i])));
   }
 
   /** Adds nodes and relinks the tree. A node with the key (`traceId:spanId`) of one already present replaces it. */

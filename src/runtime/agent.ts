@@ -222,28 +222,14 @@ class AgentClass<Deps = undefined, Output = string> {
    * work it starts; concurrent callers outside see none of it (AsyncLocalStorage). Nested
    * overrides stack and restore on exit. While `modelSettings` is overridden, per-run settings
    * are ignored (as pydantic-ai documents).
+   *
+   * There is deliberately no `using`-style form: without a callback the only way to scope a
+   * value in `AsyncLocalStorage` is `enterWith`, which changes the caller's context too, so the
+   * override would leak into the next vitest test and across `Promise.all` siblings.
    */
   override<T>(overrides: AgentOverrides<Deps>, fn: () => T): T {
     const outer = this.overrides.getStore();
     return this.overrides.run(outer ? { ...outer, ...overrides } : { ...overrides }, fn);
-  }
-
-  /**
-   * Disposable form of `override` for `using`:
-   * `using _ = agent.overrideScope({ model })` applies to the rest of the current async scope
-   * and is undone at the end of the block.
-   */
-  overrideScope(overrides: AgentOverrides<Deps>): Disposable {
-    const outer = this.overrides.getStore();
-    this.overrides.enterWith(outer ? { ...outer, ...overrides } : { ...overrides });
-    let disposed = false;
-    return {
-      [Symbol.dispose]: () => {
-        if (disposed) return;
-        disposed = true;
-        this.overrides.enterWith(outer as AgentOverrides<Deps>);
-      },
-    };
   }
 
   private paramsFor(output: OutputSchema): Params {

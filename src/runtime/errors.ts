@@ -106,12 +106,20 @@ export class ModelHTTPError extends ModelAPIError {
 export class ModelRequestsDisallowed extends Error {
   override readonly name = 'ModelRequestsDisallowed' as const;
   readonly modelName: string;
-  constructor(modelName: string) {
+  /** What was recording the request (e.g. a cassette), when one was: recording needs real requests. */
+  readonly recordingBy: string | undefined;
+  constructor(modelName: string, options?: { recordingBy?: string }) {
+    const recordingBy = options?.recordingBy;
     super(
-      `Model requests are not allowed here, but a request to '${modelName}' was attempted. ` +
-        'Use TestModel, FunctionModel or a cassette, or call setAllowModelRequests(true) to allow real requests.',
+      recordingBy === undefined
+        ? `Model requests are not allowed here, but a request to '${modelName}' was attempted. ` +
+            'Use TestModel, FunctionModel or a cassette, or call setAllowModelRequests(true) to allow real requests.'
+        : `Model requests are not allowed here, but a request to '${modelName}' was attempted while ${recordingBy} records it, ` +
+            'and recording sends real requests. Allow them while you record (setAllowModelRequests(true), or ' +
+            'withAllowModelRequests(true, fn) around the recording); replaying the recorded cassette needs no permission.',
     );
     this.modelName = modelName;
+    this.recordingBy = recordingBy;
   }
 }
 

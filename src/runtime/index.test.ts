@@ -6,13 +6,13 @@ describe('rehearse public API', () => {
     const names = [
       'Agent', 'tool', 'UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'End',
       'isUserPromptNode', 'isModelRequestNode', 'isCallToolsNode', 'isEndNode',
-      'UserError', 'ModelRetry', 'AgentRunError', 'UnexpectedModelBehavior', 'UsageLimitExceeded',
+      'VERSION', 'loadModuleSync', 'UserError', 'ModelRetry', 'AgentRunError', 'UnexpectedModelBehavior', 'UsageLimitExceeded',
       'ModelHTTPError', 'ModelAPIError', 'ModelRequestsDisallowed',
       'RunUsage', 'UsageLimits', 'ModelMessagesSchema', 'parseModelMessages',
       'ToolOutput', 'NativeOutput', 'PromptedOutput', 'TextOutput',
       'ImageUrl', 'DocumentUrl', 'BinaryContent',
       'PartsManager', 'StreamedResponse', 'StreamedRunResult', 'AgentRun', 'AgentRunResult',
-      'setAllowModelRequests', 'withAllowModelRequests', 'captureRunMessages', 'inferModel', 'registerModelProvider',
+      'setAllowModelRequests', 'withAllowModelRequests', 'registerModelRequestInterception', 'interceptedErrorFor', 'modelRequestServing', 'captureRunMessages', 'inferModel', 'registerModelProvider',
       'InstrumentationSettings',
       // toolsets, deferred tools, capabilities, run identity
       'AbstractToolset', 'FunctionToolset', 'CombinedToolset', 'WrapperToolset', 'FilteredToolset', 'PrefixedToolset',

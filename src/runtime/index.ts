@@ -29,4 +29,6 @@ export type { AgentSpec, CapabilitySpec, FromSpecOptions, SpecCapabilityType } f
 export * from './streamed-run-result.js';
 export * from './capture-run-messages.js';
 export { InstrumentationSettings, otelMessages } from './instrumentation.js';
+export { loadModuleSync } from './load-module.js';
+export { VERSION } from './version.js';
 export type { InstrumentationOptions } from './instrumentation.js';

@@ -5,16 +5,28 @@
  * attributes. Uses `@opentelemetry/api` only: the tracer provider is the application's choice
  * (the global one unless `tracerProvider` is given); with none registered, spans are no-ops.
  */
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type * as otelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import { loadModuleSync } from './load-module.js';
+import { VERSION } from './version.js';
 import type { ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart, RetryPromptPart } from './messages.js';
-import { retryPromptText, toolCallArgsAsJson, toolReturnContentString } from './messages.js';
+import { retryPromptText, toolCallArgsAsJson, toolCallArgsAsObject, toolReturnContentString } from './messages.js';
 import type { Model, ModelRequestParameters } from './model.js';
 import type { ModelSettings } from './settings.js';
 import type { RunUsage } from './usage.js';
 
+/**
+ * `@opentelemetry/api`, loaded when a run is first traced. Its global state (tracer provider,
+ * context manager) lives on `globalThis`, so any copy of the API sees the application's setup.
+ */
+let api: typeof otelApi | undefined;
+function otel(): typeof otelApi {
+  api ??= loadModuleSync<typeof otelApi>('@opentelemetry/api');
+  return api;
+}
+
 const TRACER_NAME = 'rehearse';
-const TRACER_VERSION = '0.1.0';
+const TRACER_VERSION = VERSION;
 
 /** Options of `InstrumentationSettings`. */
 export interface InstrumentationOptions {
@@ -34,7 +46,7 @@ export class InstrumentationSettings {
   }
   /** The tracer to use for a run. */
   tracer(): Tracer {
-    return (this.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
+    return (this.tracerProvider ?? otel().trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
   }
 }
 
@@ -55,7 +67,28 @@ export function resolveInstrumentation(value: boolean | InstrumentationSettings 
 type OtelPart = Record<string, unknown>;
 interface OtelMessage { role: string; parts: OtelPart[] }
 
-/** Messages in OpenTelemetry's gen_ai semantic-convention shape. */
+/**
+ * Tool-call arguments as an object, as pydantic-ai's `args_as_dict()` records them; arguments
+ * that are not a JSON object are kept as `{ INVALID_JSON: <text> }`.
+ */
+function argsObject(p: ToolCallPart): Record<string, unknown> {
+  try {
+    return toolCallArgsAsObject(p);
+  } catch {
+    return { INVALID_JSON: p.args };
+  }
+}
+
+/** The instructions of the run's last request that had any, as `gen_ai.system_instructions` (JSON). */
+function systemInstructions(messages: readonly ModelMessage[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.kind === 'request' && m.instructions) return JSON.stringify([{ type: 'text', content: m.instructions }]);
+  }
+  return undefined;
+}
+
+/** Messages in OpenTelemetry's gen_ai semantic-convention shape; tool-call `arguments` are objects. */
 export function otelMessages(messages: readonly ModelMessage[], includeContent: boolean): OtelMessage[] {
   const out: OtelMessage[] = [];
   const c = <T extends OtelPart>(p: T, content: Record<string, unknown>): T => (includeContent ? { ...p, ...content } : p);
@@ -89,7 +122,7 @@ export function otelMessages(messages: readonly ModelMessage[], includeContent: 
       for (const p of m.parts) {
         if (p.partKind === 'text') parts.push(c({ type: 'text' }, { content: p.content }));
         else if (p.partKind === 'thinking') parts.push(c({ type: 'thinking' }, { content: p.content }));
-        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: toolCallArgsAsJson(p) }));
+        else parts.push(c({ type: 'tool_call', id: p.toolCallId, name: p.toolName }, { arguments: argsObject(p) }));
       }
       const msg: OtelMessage & { finish_reason?: string } = { role: 'assistant', parts };
       if (m.finishReason) msg.finish_reason = m.finishReason;
@@ -115,7 +148,7 @@ function settingsAttributes(settings: ModelSettings | undefined): Attributes {
 function recordError(span: Span, error: unknown): void {
   const e = error instanceof Error ? error : new Error(String(error));
   span.recordException(e);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: `${e.name}: ${e.message}` });
+  span.setStatus({ code: otel().SpanStatusCode.ERROR, message: `${e.name}: ${e.message}` });
 }
 
 /** Per-run tracing; created by the agent when instrumentation is on. @internal */
@@ -137,11 +170,11 @@ export class RunInstrumentation {
   /** Starts the `invoke_agent` span as a child of the active context. */
   start(model: Model, ids?: { runId: string; conversationId: string }): void {
     if (ids) this.ids = { 'gen_ai.conversation.id': ids.conversationId, 'pydantic_ai.run_id': ids.runId };
-    const parent = context.active();
+    const parent = otel().context.active();
     this.agentSpan = this.tracer.startSpan(
       `invoke_agent ${this.agentName}`,
       {
-        kind: SpanKind.INTERNAL,
+        kind: otel().SpanKind.INTERNAL,
         attributes: {
           'gen_ai.operation.name': 'invoke_agent',
           'gen_ai.agent.name': this.agentName,
@@ -154,12 +187,12 @@ export class RunInstrumentation {
       },
       parent,
     );
-    this.agentContext = trace.setSpan(parent, this.agentSpan);
+    this.agentContext = otel().trace.setSpan(parent, this.agentSpan);
   }
 
   /** Runs `fn` with the agent span active (so user code's spans nest under it). */
   withAgentContext<T>(fn: () => T): T {
-    return this.agentContext ? context.with(this.agentContext, fn) : fn();
+    return this.agentContext ? otel().context.with(this.agentContext, fn) : fn();
   }
 
   /** Starts a `chat {model}` span (for streamed requests; end it with `endChat` or `failChat`). */
@@ -187,9 +220,9 @@ export class RunInstrumentation {
     if (this.settings.includeContent) {
       attributes['gen_ai.input.messages'] = JSON.stringify(otelMessages(messages, true));
       const last = messages[messages.length - 1];
-      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = JSON.stringify([{ type: 'text', content: last.instructions }]);
+      if (last?.kind === 'request' && last.instructions) attributes['gen_ai.system_instructions'] = systemInstructions([last])!;
     }
-    return this.tracer.startSpan(`chat ${model.modelName}`, { kind: SpanKind.CLIENT, attributes }, this.agentContext ?? context.active());
+    return this.tracer.startSpan(`chat ${model.modelName}`, { kind: otel().SpanKind.CLIENT, attributes }, this.agentContext ?? otel().context.active());
   }
 
   /** Records a streamed request's error on its span and ends it. */
@@ -227,7 +260,7 @@ export class RunInstrumentation {
     const span = this.startChat(model, messages, settings, params);
     let r: ModelResponse;
     try {
-      r = await context.with(trace.setSpan(context.active(), span), fn);
+      r = await otel().context.with(otel().trace.setSpan(otel().context.active(), span), fn);
     } catch (e) {
       this.failChat(span, e);
       throw e;
@@ -244,13 +277,13 @@ export class RunInstrumentation {
       'gen_ai.tool.call.id': call.toolCallId,
     };
     if (this.settings.includeContent) attributes['gen_ai.tool.call.arguments'] = toolCallArgsAsJson(call);
-    const span = this.tracer.startSpan(`execute_tool ${call.toolName}`, { kind: SpanKind.INTERNAL, attributes }, this.agentContext ?? context.active());
+    const span = this.tracer.startSpan(`execute_tool ${call.toolName}`, { kind: otel().SpanKind.INTERNAL, attributes }, this.agentContext ?? otel().context.active());
     try {
-      const r = await context.with(trace.setSpan(context.active(), span), fn);
+      const r = await otel().context.with(otel().trace.setSpan(otel().context.active(), span), fn);
       if (r === undefined) span.setAttribute('pydantic_ai.tool.deferred', true);
       else if (r.partKind === 'retry-prompt') {
         if (this.settings.includeContent) span.setAttribute('gen_ai.tool.call.result', retryPromptText(r));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: typeof r.content === 'string' ? r.content : 'validation failed' });
+        span.setStatus({ code: otel().SpanStatusCode.ERROR, message: typeof r.content === 'string' ? r.content : 'validation failed' });
       } else if (this.settings.includeContent) {
         span.setAttribute('gen_ai.tool.call.result', toolReturnContentString(r));
       }
@@ -276,6 +309,8 @@ export class RunInstrumentation {
     };
     if (this.settings.includeContent) {
       a['pydantic_ai.all_messages'] = JSON.stringify(otelMessages(outcome.messages, true));
+      const instructions = systemInstructions(outcome.messages);
+      if (instructions !== undefined) a['gen_ai.system_instructions'] = instructions;
       if (!('error' in outcome)) a['final_result'] = typeof outcome.output === 'string' ? outcome.output : JSON.stringify(outcome.output);
     }
     span.setAttributes(a);

@@ -3,7 +3,8 @@
  * `JSON.parse(JSON.stringify(m))` deep-equals `m`; timestamps are ISO-8601 strings.
  * Tags keep pydantic-ai's values so serialized histories line up.
  */
-import { z } from 'zod';
+import type * as zod from 'zod';
+import { zodModule } from './zod-peer.js';
 import type { RequestUsage } from './usage.js';
 
 // ---------------------------------------------------------------- user content
@@ -237,97 +238,123 @@ export function cleanMessageHistory(messages: readonly ModelMessage[]): ModelMes
 
 // ---------------------------------------------------------------- zod schemas
 
-const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });
-const UserContentSchema = z.union([
-  z.string(),
-  z.strictObject({ kind: z.literal('image-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
-  z.strictObject({ kind: z.literal('document-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
-  z.strictObject({ kind: z.literal('binary'), data: z.string(), mediaType: z.string(), identifier: z.string().optional() }),
-]);
-const ValidationErrorDetailSchema = z.object({
-  type: z.string(),
-  loc: z.array(z.union([z.string(), z.number()])),
-  msg: z.string(),
-  input: z.unknown().optional(),
-});
-const RequestPartSchema = z.discriminatedUnion('partKind', [
-  z.strictObject({ partKind: z.literal('system-prompt'), content: z.string(), timestamp: isoTimestamp, dynamicRef: z.string().optional() }),
-  z.strictObject({ partKind: z.literal('user-prompt'), content: z.union([z.string(), z.array(UserContentSchema)]), timestamp: isoTimestamp }),
-  z.strictObject({
-    partKind: z.literal('tool-return'),
-    toolName: z.string(),
-    content: z.unknown(),
-    toolCallId: z.string(),
-    timestamp: isoTimestamp,
-    metadata: z.unknown().optional(),
-    outcome: z.enum(['success', 'failed', 'denied']).optional(),
-  }),
-  z.strictObject({
-    partKind: z.literal('retry-prompt'),
-    content: z.union([z.string(), z.array(ValidationErrorDetailSchema)]),
-    toolName: z.string().optional(),
-    toolCallId: z.string(),
-    timestamp: isoTimestamp,
-  }),
-]);
-const ResponsePartSchema = z.discriminatedUnion('partKind', [
-  z.strictObject({ partKind: z.literal('text'), content: z.string(), id: z.string().optional() }),
-  z.strictObject({
-    partKind: z.literal('tool-call'),
-    toolName: z.string(),
-    args: z.union([z.string(), z.record(z.string(), z.unknown())]),
-    toolCallId: z.string(),
-    id: z.string().optional(),
-  }),
-  z.strictObject({
-    partKind: z.literal('thinking'),
-    content: z.string(),
-    id: z.string().optional(),
-    signature: z.string().optional(),
-    providerName: z.string().optional(),
-  }),
-]);
-const RequestUsageSchema = z.strictObject({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative().optional(),
-  cacheWriteTokens: z.number().int().nonnegative().optional(),
-  details: z.record(z.string(), z.number()).optional(),
-});
+/** Builds the message schemas on first use (zod loads then, not when rehearse is imported). */
+function buildMessageSchemas() {
+  const { z } = zodModule();
+  const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });
+  const UserContentSchema = z.union([
+    z.string(),
+    z.strictObject({ kind: z.literal('image-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
+    z.strictObject({ kind: z.literal('document-url'), url: z.string(), mediaType: z.string().optional(), identifier: z.string().optional() }),
+    z.strictObject({ kind: z.literal('binary'), data: z.string(), mediaType: z.string(), identifier: z.string().optional() }),
+  ]);
+  const ValidationErrorDetailSchema = z.object({
+    type: z.string(),
+    loc: z.array(z.union([z.string(), z.number()])),
+    msg: z.string(),
+    input: z.unknown().optional(),
+  });
+  const RequestPartSchema = z.discriminatedUnion('partKind', [
+    z.strictObject({ partKind: z.literal('system-prompt'), content: z.string(), timestamp: isoTimestamp, dynamicRef: z.string().optional() }),
+    z.strictObject({ partKind: z.literal('user-prompt'), content: z.union([z.string(), z.array(UserContentSchema)]), timestamp: isoTimestamp }),
+    z.strictObject({
+      partKind: z.literal('tool-return'),
+      toolName: z.string(),
+      content: z.unknown(),
+      toolCallId: z.string(),
+      timestamp: isoTimestamp,
+      metadata: z.unknown().optional(),
+      outcome: z.enum(['success', 'failed', 'denied']).optional(),
+    }),
+    z.strictObject({
+      partKind: z.literal('retry-prompt'),
+      content: z.union([z.string(), z.array(ValidationErrorDetailSchema)]),
+      toolName: z.string().optional(),
+      toolCallId: z.string(),
+      timestamp: isoTimestamp,
+    }),
+  ]);
+  const ResponsePartSchema = z.discriminatedUnion('partKind', [
+    z.strictObject({ partKind: z.literal('text'), content: z.string(), id: z.string().optional() }),
+    z.strictObject({
+      partKind: z.literal('tool-call'),
+      toolName: z.string(),
+      args: z.union([z.string(), z.record(z.string(), z.unknown())]),
+      toolCallId: z.string(),
+      id: z.string().optional(),
+    }),
+    z.strictObject({
+      partKind: z.literal('thinking'),
+      content: z.string(),
+      id: z.string().optional(),
+      signature: z.string().optional(),
+      providerName: z.string().optional(),
+    }),
+  ]);
+  const RequestUsageSchema = z.strictObject({
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+    cacheReadTokens: z.number().int().nonnegative().optional(),
+    cacheWriteTokens: z.number().int().nonnegative().optional(),
+    details: z.record(z.string(), z.number()).optional(),
+  });
 
-/** Zod schema of one `ModelMessage`. */
-export const ModelMessageSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('request'),
-    parts: z.array(RequestPartSchema),
-    instructions: z.string().optional(),
-    runId: z.string().optional(),
-    conversationId: z.string().optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('response'),
-    parts: z.array(ResponsePartSchema),
-    usage: RequestUsageSchema,
-    modelName: z.string().optional(),
-    timestamp: isoTimestamp,
-    finishReason: z.enum(['stop', 'length', 'content_filter', 'tool_call', 'error']).optional(),
-    providerName: z.string().optional(),
-    providerResponseId: z.string().optional(),
-    providerDetails: z.record(z.string(), z.unknown()).optional(),
-    runId: z.string().optional(),
-    conversationId: z.string().optional(),
-  }),
-]);
+  const ModelMessageSchema = z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('request'),
+      parts: z.array(RequestPartSchema),
+      instructions: z.string().optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('response'),
+      parts: z.array(ResponsePartSchema),
+      usage: RequestUsageSchema,
+      modelName: z.string().optional(),
+      timestamp: isoTimestamp,
+      finishReason: z.enum(['stop', 'length', 'content_filter', 'tool_call', 'error']).optional(),
+      providerName: z.string().optional(),
+      providerResponseId: z.string().optional(),
+      providerDetails: z.record(z.string(), z.unknown()).optional(),
+      runId: z.string().optional(),
+      conversationId: z.string().optional(),
+    }),
+  ]);
 
-/** Zod schema of a message history (`ModelMessage[]`). */
-export const ModelMessagesSchema = z.array(ModelMessageSchema);
+  const ModelMessagesSchema = z.array(ModelMessageSchema);
+  return { ModelMessageSchema, ModelMessagesSchema };
+}
+
+type MessageSchemas = ReturnType<typeof buildMessageSchemas>;
+let messageSchemas: MessageSchemas | undefined;
+const schemas = (): MessageSchemas => (messageSchemas ??= buildMessageSchemas());
+
+/** A schema object that builds the real one on first property access (same behaviour, lazy zod). */
+function lazySchema<T extends zod.ZodType>(get: () => T): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => {
+      const target = get();
+      const value = Reflect.get(target, key, target) as unknown;
+      return value;
+    },
+    has: (_target, key) => Reflect.has(get(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(get()),
+  });
+}
+
+/** Zod schema of one `ModelMessage` (built on first use). */
+export const ModelMessageSchema: MessageSchemas['ModelMessageSchema'] = lazySchema(() => schemas().ModelMessageSchema);
+
+/** Zod schema of a message history (`ModelMessage[]`, built on first use). */
+export const ModelMessagesSchema: MessageSchemas['ModelMessagesSchema'] = lazySchema(() => schemas().ModelMessagesSchema);
 
 /**
  * Validates a loaded message history (e.g. from JSON).
  * @throws UserError-like `Error` naming the path of the first bad field, e.g. `[2].parts[0].toolCallId`.
  */
 export function parseModelMessages(data: unknown): ModelMessage[] {
-  const r = ModelMessagesSchema.safeParse(data);
+  const r = schemas().ModelMessagesSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');

@@ -71,9 +71,11 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
  * `customize_request_parameters`), joined by a blank line.
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
-  const parts = await agentInstructions(state);
-  if (state.toolset.hasInstructions) await toolsetInstructions(state, parts);
   const out = state.output;
+  const toolsetHas = state.toolset.hasInstructions;
+  if (state.instructions.length === 0 && !toolsetHas && out.promptedTemplate === undefined && out.promptedInstructions === undefined) return undefined;
+  const parts = state.instructions.length === 0 ? [] : await agentInstructions(state);
+  if (toolsetHas) await toolsetInstructions(state, parts);
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
   } else if (out.promptedInstructions !== undefined) parts.push(out.promptedInstructions);

@@ -3,9 +3,10 @@
  * JSON) and how it validates what comes back. Follows pydantic-ai's `_output.py` and its
  * output modes `ToolOutput`, `NativeOutput`, `PromptedOutput`, `TextOutput`.
  */
-import * as partialJson from 'partial-json';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { loadModuleSync } from './load-module.js';
 import { UserError } from './errors.js';
+import { isZodSchema, preloadZod, rejectZod3Schema, zodModule, zodTypeName } from './zod-peer.js';
 import type { ValidationErrorDetail } from './messages.js';
 import type { JsonSchema, OutputMode, OutputObjectDefinition, ToolDefinition } from './model.js';
 import type { RunContext } from './run-context.js';
@@ -250,11 +251,18 @@ export interface OutputSchema {
 }
 
 function isZod(x: unknown): x is z.ZodType {
-  return x instanceof z.ZodType;
+  rejectZod3Schema(x, 'outputType');
+  return isZodSchema(x);
+}
+
+/** A zod string schema without checks: plain text output. */
+function isPlainString(schema: z.ZodType): boolean {
+  return zodTypeName(schema) === 'string' && (schema._zod.def as { checks?: unknown[] }).checks === undefined;
 }
 
 function schemaTitle(schema: z.ZodType, js: JsonSchema): string | undefined {
-  const meta = z.globalRegistry.get(schema) as { title?: unknown } | undefined;
+  const own = (schema as { meta?: () => unknown }).meta;
+  const meta = (typeof own === 'function' ? own.call(schema) : zodModule().globalRegistry.get(schema)) as { title?: unknown } | undefined;
   if (typeof meta?.title === 'string') return meta.title;
   if (typeof js['title'] === 'string') return js['title'] as string;
   return undefined;
@@ -364,7 +372,7 @@ function compileObjectOutput(
     if (o.wrapped) unwrap = (d) => (d as { response?: unknown }).response;
     parse = (data) => {
       if (o.wrapped) {
-        const v = validateWithSchema(z.object({ response: s }), data);
+        const v = validateWithSchema(zodModule().z.object({ response: s }), data);
         return v.ok ? { ok: true, value: v.value.response } : v;
       }
       return validateWithSchema(s, data);
@@ -396,12 +404,16 @@ function compileObjectOutput(
       if (data === undefined || typeof r?.kind !== 'string') return undefined;
       return keyed.get(r.kind)?.wrapped ? (data as { response?: unknown })?.response : data;
     };
-    const envelope = z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
+    const envelope = () => {
+      const { z } = zodModule();
+      return z.object({ result: z.object({ kind: z.enum([...keyed.keys()] as [string, ...string[]]), data: z.unknown() }) });
+    };
+    let envelopeSchema: ReturnType<typeof envelope> | undefined;
     parse = (data) => {
-      const env = validateWithSchema(envelope, data);
+      const env = validateWithSchema((envelopeSchema ??= envelope()), data);
       if (!env.ok) return env;
       const entry = keyed.get(env.value.result.kind)!;
-      const inner = entry.wrapped ? z.object({ response: entry.schema }) : entry.schema;
+      const inner = entry.wrapped ? zodModule().z.object({ response: entry.schema }) : entry.schema;
       const v = validateWithSchema(inner, env.value.result.data);
       if (!v.ok) return { ok: false, details: v.details.map((d) => ({ ...d, loc: ['result', 'data', ...d.loc] })) };
       return { ok: true, value: entry.wrapped ? (v.value as { response: unknown }).response : v.value };
@@ -435,7 +447,7 @@ function compileObjectOutput(
       try {
         // not extractJson: trimming would drop the trailing space of a string still streaming
         const start = text.indexOf('{');
-        data = partialJson.parse(start > 0 ? text.slice(start) : text);
+        data = loadModuleSync<typeof import('partial-json')>('partial-json').parse(start > 0 ? text.slice(start) : text);
       } catch {
         return undefined;
       }
@@ -464,10 +476,11 @@ function isSpec(x: unknown): x is { outputKind: string } {
  */
 export function compileOutputSchema(spec: unknown): OutputSchema {
   if (spec === undefined) return TEXT_OUTPUT;
+  preloadZod();
   if (spec === DeferredToolRequests) throw new UserError('At least one output type must be provided other than `DeferredToolRequests`.');
   if (isToolObject(spec)) spec = ToolOutput(spec);
   if (isZod(spec)) {
-    if (spec instanceof z.ZodString && spec.def.checks === undefined) return TEXT_OUTPUT;
+    if (isPlainString(spec)) return TEXT_OUTPUT;
     const { tools, defs } = compileTools([ToolOutput(spec)]);
     return { mode: 'tool', allowTextOutput: false, tools, toolDefinitions: defs, outputObject: undefined, promptedInstructions: undefined, processText: undefined };
   }
@@ -480,7 +493,7 @@ export function compileOutputSchema(spec: unknown): OutputSchema {
       if (s === DeferredToolRequests) deferred = true;
       else if (isToolObject(s)) toolSpecs.push(ToolOutput(s));
       else if (isZod(s)) {
-        if (s instanceof z.ZodString && s.def.checks === undefined) allowText = true;
+        if (isPlainString(s)) allowText = true;
         else toolSpecs.push(ToolOutput(s));
       } else if (isSpec(s) && s.outputKind === 'tool') toolSpecs.push(s as ToolOutputSpec<unknown>);
       else throw new UserError(`outputType[${i}] is not a zod schema or ToolOutput(...): pass zod schemas, e.g. outputType: [CitySchema, CountrySchema].`);

@@ -7,6 +7,8 @@ import {
   ModelRequestsDisallowed,
   allowModelRequests,
   checkAllowModelRequests,
+  interceptedErrorFor,
+  registerModelRequestInterception,
   setAllowModelRequests,
   tool,
   withAllowModelRequests,
@@ -62,13 +64,26 @@ describe('agent.override', () => {
     expect(r.output).toBe('{"maxTokens":5,"temperature":0}');
   });
 
-  it('offers a disposable form for `using`', async () => {
+  it('has no `using` form: enterWith would leak into the caller (issue 9)', () => {
     const agent = new Agent({ model: echoModel('base') });
-    {
-      using _scope = agent.overrideScope({ model: echoModel('scoped') });
-      expect((await agent.run('x')).output).toBe('scoped|');
-    }
-    expect((await agent.run('x')).output).toBe('base|');
+    expect('overrideScope' in agent).toBe(false);
+  });
+
+  it('100 concurrent contexts each see their own override, and the caller none after Promise.all', async () => {
+    const agent = new Agent({ model: echoModel('base'), instructions: 'base' });
+    const outputs = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        // odd contexts also override instructions: no sibling may see them
+        agent.override(i % 2 === 1 ? { model: echoModel(`m${i}`), instructions: `i${i}` } : { model: echoModel(`m${i}`) }, async () => {
+          await new Promise((r) => setTimeout(r, (i * 7) % 5));
+          const first = (await agent.run('x')).output;
+          await new Promise((r) => setTimeout(r, (i * 3) % 4));
+          return [first, (await agent.run('x')).output];
+        }),
+      ),
+    );
+    outputs.forEach((pair, i) => expect(pair).toEqual(Array(2).fill(`m${i}|${i % 2 === 1 ? `i${i}` : 'base'}`)));
+    expect((await agent.run('x')).output).toBe('base|base');
   });
 
   it('never leaks overrides between concurrent tasks (property)', async () => {
@@ -88,6 +103,22 @@ describe('agent.override', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('agent.override across vitest tests', () => {
+  const shared = new Agent({ model: echoModel('base') });
+  let leftRunning: Promise<string> | undefined;
+  it('first test overrides the model and leaves a run pending', async () => {
+    await shared.override({ model: echoModel('first-test') }, async () => {
+      expect((await shared.run('x')).output).toBe('first-test|');
+      leftRunning = new Promise((r) => setTimeout(r, 20)).then(async () => (await shared.run('x')).output);
+    });
+  });
+  it('the next test sees the agent unchanged, while the work started inside still sees its override', async () => {
+    expect((await shared.run('x')).output).toBe('base|');
+    expect(await leftRunning).toBe('first-test|');
+    expect((await shared.run('x')).output).toBe('base|');
   });
 });
 
@@ -148,6 +179,36 @@ describe('request guard', () => {
       else process.env['REHEARSE_ALLOW_MODEL_REQUESTS'] = before;
       setAllowModelRequests(false);
     }
+  });
+
+  it('asks registered interception layers: a replayed request is allowed, a recorded one names its recorder', () => {
+    let kind: 'replay' | 'record' | undefined;
+    const seen: (string | undefined)[] = [];
+    const unregister = registerModelRequestInterception({
+      serving: ({ url }) => {
+        seen.push(url);
+        return kind === undefined ? undefined : { kind, by: 'layer X' };
+      },
+      errorFor: (e) => (e instanceof Error && e.message === 'mine' ? new Error('unwrapped') : undefined),
+    });
+    try {
+      kind = 'replay';
+      expect(() => checkAllowModelRequests('m', { url: 'http://h/v1' })).not.toThrow();
+      kind = 'record';
+      expect(() => checkAllowModelRequests('m', { url: 'http://h/v1' })).toThrow(/while layer X records it, and recording sends real requests/);
+      kind = undefined;
+      expect(() => checkAllowModelRequests('m')).toThrow(/Use TestModel, FunctionModel or a cassette/);
+      expect(seen).toEqual(['http://h/v1', 'http://h/v1', undefined]);
+      expect(interceptedErrorFor(new Error('other'))).toBeUndefined();
+      expect(interceptedErrorFor(new Error('mine'))?.message).toBe('unwrapped');
+      // allowed requests never ask
+      withAllowModelRequests(true, () => checkAllowModelRequests('m'));
+      expect(seen).toHaveLength(3);
+    } finally {
+      unregister();
+    }
+    kind = 'replay';
+    expect(() => checkAllowModelRequests('m')).toThrow(ModelRequestsDisallowed);
   });
 
   it('leaves FunctionModel exempt', async () => {

@@ -25,6 +25,8 @@ export interface RunContext<Deps = undefined> {
   readonly retry: number;
   /** Maximum retries allowed for the current tool (or output). */
   readonly maxRetries: number;
+  /** Whether this is the last attempt: `retry === maxRetries` (pydantic-ai's `last_attempt`). */
+  readonly lastAttempt: boolean;
   /** Name of the tool being called; `undefined` outside a tool call. */
   readonly toolName: string | undefined;
   /** Id of the tool call being handled; `undefined` outside a tool call. */

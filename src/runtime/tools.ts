@@ -2,8 +2,9 @@
  * Function tools: a zod object schema for the arguments and an `execute` function
  * (pydantic-ai's `Tool`).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UserError } from './errors.js';
+import { isZodSchema, preloadZod, rejectZod3Schema, zodToJsonSchema, zodTypeName } from './zod-peer.js';
 import type { JsonSchema, ToolDefinition } from './model.js';
 import type { RunContext } from './run-context.js';
 
@@ -83,7 +84,7 @@ function defaultsNotRequired(node: unknown): void {
  * as in pydantic's schema of a parameter with a default.
  */
 export function toModelJsonSchema(schema: z.ZodType): JsonSchema {
-  const js = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown>;
+  const js = zodToJsonSchema(schema, { unrepresentable: 'any' });
   delete js['$schema'];
   defaultsNotRequired(js);
   return js as JsonSchema;
@@ -99,9 +100,11 @@ export function tool<Deps = any, P extends ToolParameters = ToolParameters, R = 
       `Tool name ${JSON.stringify(options.name)} is not valid: use 1-64 letters, digits, '_' or '-' (e.g. 'get_weather').`,
     );
   }
-  if (!(options.parameters instanceof z.ZodObject)) {
+  rejectZod3Schema(options.parameters, `tool '${options.name}' parameters`);
+  if (!isZodSchema(options.parameters) || zodTypeName(options.parameters) !== 'object') {
     throw new UserError(`Tool '${options.name}': 'parameters' must be a zod object schema, e.g. z.object({ city: z.string() }).`);
   }
+  preloadZod();
   const description = options.description ?? options.parameters.description;
   const definition: ToolDefinition = {
     name: options.name,

@@ -15,8 +15,7 @@
  * (`z.date()`, `z.bigint()`, transforms) give a character; JSON cannot tell `0` from `0.0`, so
  * float values that pydantic-ai writes as `1.0` are written `1` here.
  */
-import RandExpModule from 'randexp';
-import { UserError } from '../runtime/index.js';
+import { loadModuleSync, UserError } from '../runtime/index.js';
 
 /** A JSON schema (object or boolean), as `z.toJSONSchema` emits. */
 export type JsonSchemaInput = Record<string, unknown> | boolean;
@@ -29,8 +28,15 @@ interface RandExpInstance {
   gen(): string;
 }
 type RandExpCtor = new (pattern: string | RegExp, flags?: string) => RandExpInstance;
-const RandExp: RandExpCtor =
-  ((RandExpModule as unknown as { default?: RandExpCtor }).default ?? (RandExpModule as unknown as RandExpCtor));
+let randExpCtor: RandExpCtor | undefined;
+/** randexp, loaded when a schema first has a `pattern` (not when rehearse/testing is imported). */
+function RandExp(): RandExpCtor {
+  if (randExpCtor === undefined) {
+    const m = loadModuleSync<RandExpCtor | { default: RandExpCtor }>('randexp');
+    randExpCtor = 'default' in m ? m.default : m;
+  }
+  return randExpCtor;
+}
 
 /** pydantic-ai's character pool: `string.ascii_letters + string.digits + string.punctuation`. */
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
@@ -356,7 +362,7 @@ export class JsonSchemaTestData {
       for (const src of sources) {
         let r: RandExpInstance;
         try {
-          r = new RandExp(src);
+          r = new (RandExp())(src);
         } catch {
           return undefined;
         }

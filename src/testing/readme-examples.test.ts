@@ -2,9 +2,10 @@
  * The README's examples, run as written (with `'openai:gpt-4o'` overridden), so the numbers
  * and outputs it shows stay true.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Agent, tool } from '../runtime/index.js';
+import { Agent, ModelRequestsDisallowed, OpenAIChatModel, tool } from '../runtime/index.js';
 import { FunctionModel, TestModel } from './index.js';
 
 const getWeather = tool({
@@ -38,5 +39,21 @@ describe('README examples', () => {
     const City = z.object({ city: z.string(), country: z.string() });
     const cityAgent = new Agent({ model: new TestModel(), outputType: City });
     expect((await cityAgent.run('Where were the 2012 Olympics?')).output).toEqual({ city: 'a', country: 'a' });
+  });
+});
+
+describe('README consumer examples', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+  // test/consumer.test.ts runs these very files against the packed tarball in fresh projects
+  it.each(['weather.vitest.ts', 'node-test.mjs', 'capitals.eval.ts', 'capitals.vitest.ts'])('shows test/consumer/%s verbatim', (file) => {
+    const source = readFileSync(new URL(`../../test/consumer/${file}`, import.meta.url), 'utf8').trimEnd();
+    expect(readme).toContain(`\n${source}\n\`\`\``);
+  });
+
+  it('a blocked real model throws ModelRequestsDisallowed (the setup-file example)', async () => {
+    // vitest.setup.ts runs setAllowModelRequests(false), as the README's setup file does
+    const real = new Agent({ model: new OpenAIChatModel('gpt-4o', { apiKey: 'k' }) });
+    await expect(real.run('Weather in Paris?')).rejects.toBeInstanceOf(ModelRequestsDisallowed);
   });
 });

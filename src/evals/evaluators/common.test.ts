@@ -118,7 +118,7 @@ describe('runEvaluator and grouping', () => {
   });
   it('turns invalid outputs and throws into failures, with retries', async () => {
     const bad = await runEvaluator(new Multi([1, 2]), ctx(1));
-    expect(bad).toMatchObject({ name: 'Multi', errorMessage: 'TypeError: Multi.evaluate returned a value of an invalid type: [1,2].' });
+    expect(bad).toMatchObject({ name: 'Multi', errorMessage: 'TypeError: Multi.evaluate returned a value of an invalid type: [ 1, 2 ].' });
     const nan = await runEvaluator(new Multi(Number.NaN), ctx(1));
     expect(nan).toMatchObject({ errorMessage: expect.stringMatching(/invalid type/) });
     let calls = 0;

@@ -165,14 +165,23 @@ const PYTHON_TYPE_NAMES: Readonly<Record<string, (v: unknown) => boolean>> = {
   tuple: (v) => Array.isArray(v),
   dict: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null),
   NoneType: (v) => v === null || v === undefined,
-  object: () => true,
 };
 
 /**
- * Checks that a class named `typeName` is on the output's prototype chain (e.g. `'Array'`,
- * `'Error'`, `'String'`). Python builtin names (`str`, `int`, `float`, `bool`, `list`, `tuple`,
- * `dict`, `NoneType`, `object`) also match the corresponding JavaScript values, so datasets written
- * for pydantic-evals load and pass.
+ * JavaScript's own `typeof` names. `'object'` means `typeof output === 'object'` (objects,
+ * arrays and `null`), not Python's `object` (which every value is an instance of).
+ */
+const TYPEOF_NAMES = new Set(['string', 'number', 'boolean', 'bigint', 'symbol', 'function', 'undefined', 'object']);
+
+/**
+ * Checks the output's type by name (pydantic-evals' `IsInstance`, which checks the class names
+ * on the output's MRO). Three kinds of name match:
+ * - a class on the output's prototype chain (`'Array'`, `'Error'`, `'String'`, your own classes);
+ * - JavaScript's `typeof` names: `'string'`, `'number'`, `'boolean'`, `'bigint'`, `'symbol'`,
+ *   `'function'`, `'undefined'`, `'object'` (`typeof output === typeName`; so `'object'` does
+ *   not match a string — a deliberate difference from Python's `object`);
+ * - Python builtin names (`str`, `int`, `float`, `bool`, `list`, `tuple`, `dict`, `NoneType`),
+ *   so datasets written for pydantic-evals load and pass.
  */
 export class IsInstance extends Evaluator {
   static readonly positionalArgument = 'typeName';
@@ -184,6 +193,7 @@ export class IsInstance extends Evaluator {
   evaluate(ctx: EvaluatorContext): EvaluationReason {
     const names = typeNames(ctx.output);
     if (names.includes(this.typeName) || PYTHON_TYPE_NAMES[this.typeName]?.(ctx.output)) return { value: true };
+    if (TYPEOF_NAMES.has(this.typeName) && typeof ctx.output === this.typeName) return { value: true };
     return { value: false, reason: `output is of type ${names[0] ?? typeof ctx.output}` };
   }
 }

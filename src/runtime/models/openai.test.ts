@@ -419,7 +419,7 @@ describe('OpenAIChatModel errors', () => {
     const r = await allowed(() => m.request([user('q')], undefined, textParams));
     expect(calls).toBe(2);
     expect(r.parts).toEqual([{ partKind: 'text', content: 'ok' }]);
-    expect(new OpenAIChatModel('gpt-4o', { apiKey: 'k' }).client.maxRetries).toBe(2); // SDK default, as pydantic-ai
+    expect((await new OpenAIChatModel('gpt-4o', { apiKey: 'k' }).getClient()).maxRetries).toBe(2); // SDK default, as pydantic-ai
     serve(() => jsonResponse(errorBody, 429));
     const err = await allowed(() => model().request([user('q')], undefined, textParams)).catch((e: unknown) => e);
     expect((err as ModelHTTPError).cause).toBeInstanceOf(RateLimitError);

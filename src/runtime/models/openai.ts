@@ -3,14 +3,14 @@
  * pydantic-ai's `OpenAIChatModel` for request and response mapping, streaming and errors.
  * Importing this module registers the `openai:` and `openai-chat:` model-name prefixes.
  */
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type { OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError } from '../errors.js';
 import { registerModelProvider } from '../infer-model.js';
 import type { FinishReason, ModelMessage, ModelResponse, ModelResponsePart, TextPart, ThinkingPart } from '../messages.js';
 import { generateToolCallId, nowIso } from '../messages.js';
 import type { Model, ModelRequestParameters, OutputObjectDefinition, ToolDefinition } from '../model.js';
-import { checkAllowModelRequests } from '../request-guard.js';
+import { checkAllowModelRequests, interceptedErrorFor } from '../request-guard.js';
 import type { ModelSettings } from '../settings.js';
 import { mergeModelSettings } from '../settings.js';
 import type { ModelResponseStreamEvent } from '../stream-events.js';
@@ -22,6 +22,18 @@ import { chatWebSearchOptions } from './openai-native-tools.js';
 import { resolveToolChoice } from './tool-choice.js';
 import type { OpenAIModelProfile, ResolvedOpenAIModelProfile } from './openai-profile.js';
 import { openaiModelProfile, resolveOpenAIModelProfile } from './openai-profile.js';
+
+type OpenAISdk = typeof import('openai');
+let openaiSdk: OpenAISdk | undefined;
+
+/**
+ * Loads the `openai` SDK on first use (it is heavy: importing rehearse stays cheap without it).
+ * Resolves to the same module instance the application's own `import 'openai'` gets.
+ */
+export async function loadOpenAISdk(): Promise<OpenAISdk> {
+  openaiSdk ??= await import('openai');
+  return openaiSdk;
+}
 
 /** Default OpenAI API base URL. */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -115,8 +127,15 @@ function addUsage(a: RequestUsage, b: RequestUsage): RequestUsage {
  * Turns an SDK error into rehearse's: an HTTP error status → `ModelHTTPError` (body = the
  * response's `error` object, as pydantic-ai's), a connection failure or timeout → `ModelAPIError`;
  * both keep the SDK error as `cause`. Anything else (including user aborts) is returned unchanged.
+ * An error that a registered interception layer claims (a cassette's `CassetteMismatch` or
+ * `CassetteEscape`, see `interceptedErrorFor`) is returned as itself.
  */
 export function mapOpenAIError(error: unknown, modelName: string): unknown {
+  // a test double's own error (a cassette miss or escape) is surfaced as itself, not wrapped
+  const intercepted = interceptedErrorFor(error);
+  if (intercepted !== undefined) return intercepted;
+  if (openaiSdk === undefined) return error; // the SDK never ran, so this is not one of its errors
+  const { APIConnectionError, APIError, APIUserAbortError } = openaiSdk;
   if (error instanceof APIUserAbortError) return error;
   if (error instanceof APIConnectionError) return new ModelAPIError({ modelName, message: error.message, cause: error });
   if (error instanceof APIError) {
@@ -200,10 +219,11 @@ export class OpenAIChatModel implements Model {
   }
 
   /**
-   * The SDK client; the default one is created on first use.
+   * The SDK client; the default one is created (and the `openai` SDK loaded) on first use.
    * @throws UserError when no API key is configured and no base URL is set (as pydantic-ai's provider).
    */
-  get client(): OpenAI {
+  async getClient(): Promise<OpenAI> {
+    const sdk = await loadOpenAISdk();
     if (this.lazyClient) return this.lazyClient;
     let apiKey = this.options.apiKey ?? process.env['OPENAI_API_KEY'];
     const baseURL = this.options.baseURL ?? process.env['OPENAI_BASE_URL'];
@@ -218,7 +238,7 @@ export class OpenAIChatModel implements Model {
       apiKey = 'api-key-not-set';
     }
     const userFetch = this.options.fetch;
-    this.lazyClient = new OpenAI({
+    this.lazyClient = new sdk.OpenAI({
       apiKey,
       baseURL: baseURL ?? OPENAI_DEFAULT_BASE_URL,
       fetch: userFetch ?? ((...args: Parameters<typeof globalThis.fetch>) => globalThis.fetch(...args)),
@@ -319,9 +339,9 @@ export class OpenAIChatModel implements Model {
    * @throws ModelHTTPError on an HTTP error status; ModelAPIError on connection errors and timeouts.
    */
   async request(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<ModelResponse> {
-    checkAllowModelRequests(this.modelName);
+    checkAllowModelRequests(this.modelName, { url: this.baseUrl });
     const { body, options } = await this.buildRequest(messages, settings, params, false);
-    const client = this.client;
+    const client = await this.getClient();
     let completion: ChatCompletion;
     try {
       completion = await client.chat.completions.create(body as unknown as ChatCompletionCreateParamsNonStreaming, options);
@@ -338,11 +358,12 @@ export class OpenAIChatModel implements Model {
    * @throws UserError at call time for native tools the model cannot run.
    */
   requestStream(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): OpenAIStreamedResponse {
-    checkAllowModelRequests(this.modelName);
+    checkAllowModelRequests(this.modelName, { url: this.baseUrl });
     this.mapNativeTools(params); // unsupported native tools fail at call time, as `request` does
     const open = async (): Promise<AsyncIterable<ChatCompletionChunk>> => {
       const { body, options } = await this.buildRequest(messages, settings, params, true);
-      return this.client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, options);
+      const client = await this.getClient();
+      return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, options);
     };
     return new OpenAIStreamedResponse({ modelName: this.modelName, profile: this.profile, system: this.system, open });
   }

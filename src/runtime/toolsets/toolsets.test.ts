@@ -38,6 +38,7 @@ function ctxOf<Deps = undefined>(deps?: Deps, maxRetries = 1): RunContext<Deps> 
     modelSettings: undefined,
     retry: 0,
     maxRetries,
+    lastAttempt: false,
     toolName: undefined,
     toolCallId: undefined,
     runStep: 0,

@@ -109,8 +109,11 @@ export class CassetteMismatch extends CassetteError {
   readonly request: CassetteRequest;
   /** The recorded request closest to it, `undefined` when the cassette is empty. */
   readonly nearest: { index: number; request: CassetteRequest; played: boolean } | undefined;
-  /** Unified diff of the nearest recorded body (---) against the incoming one (+++). */
-  readonly diff: string;
+  /**
+   * Unified diff of the nearest recorded body (---) against the incoming one (+++). Not named
+   * `diff`: vitest prints an error's `diff` property after its message, so the diff showed twice.
+   */
+  readonly bodyDiff: string;
   constructor(args: {
     cassettePath: string;
     request: CassetteRequest;
@@ -134,7 +137,7 @@ export class CassetteMismatch extends CassetteError {
     super(args.cassettePath, lines.join('\n'));
     this.request = args.request;
     this.nearest = args.nearest;
-    this.diff = args.diff;
+    this.bodyDiff = args.diff;
   }
 }
 
@@ -160,33 +163,47 @@ export class CassetteUnplayed extends CassetteError {
 }
 
 /**
- * A request reached the real network layer while a cassette was active and was blocked there:
- * its client bypassed interception. `transport: 'fetch'`: a `fetch` captured before the
- * cassette started reached undici's dispatcher. `transport: 'socket'`: a TCP/TLS connection
- * was opened while a replay-only cassette was active (e.g. by an `http.request`/`https.request`
- * taken before interception began, such as an ESM named import); then `url` is
- * `tcp://<host>:<port>` and `method` is `CONNECT`.
+ * A request bypassed interception while a cassette was active and was blocked before it
+ * reached the network. `transport` says where it was caught: `fetch` (a `fetch` captured
+ * before the cassette started, at undici's global dispatcher), `dispatcher` (a request on any
+ * other undici dispatcher, e.g. an `Agent` given as `dispatcher`), `socket` (a new TCP/TLS
+ * connection while the cassette replays only; then `url` is `tcp://<host>:<port>` and `method`
+ * is `CONNECT`), `socket-write` (bytes written to a connection opened before, e.g. a keep-alive
+ * socket), `http2` (a request on an HTTP/2 session).
  */
 export class CassetteEscape extends CassetteError {
   override readonly name = 'CassetteEscape' as const;
   /** The escaped request's URL (`tcp://host:port` for a blocked connection). */
   readonly url: string;
-  /** HTTP method, or `CONNECT` for a blocked connection. */
+  /** HTTP method, `CONNECT` for a blocked connection, `WRITE` for unrecognised bytes. */
   readonly method: string;
   /** Where the escape was caught. Default `fetch`. */
-  readonly transport: 'fetch' | 'socket';
-  constructor(args: { cassettePath: string; url: string; method: string; transport?: 'fetch' | 'socket' }) {
+  readonly transport: 'fetch' | 'dispatcher' | 'socket' | 'socket-write' | 'http2';
+  constructor(args: { cassettePath: string; url: string; method: string; transport?: 'fetch' | 'dispatcher' | 'socket' | 'socket-write' | 'http2' }) {
     const transport = args.transport ?? 'fetch';
+    const blocked = `escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network`;
+    const why: Record<typeof transport, string> = {
+      fetch:
+        'Its client captured fetch before the cassette started: create the client (e.g. new OpenAI()) inside the cassette, ' +
+        'or pass the current globalThis.fetch to it.',
+      dispatcher:
+        'It went through an undici dispatcher of its own (e.g. an undici Agent given as fetchOptions.dispatcher) with a fetch captured ' +
+        'before the cassette started: create the client inside the cassette, or add the host to passthroughHosts.',
+      'socket-write':
+        '(the cassette replays only). It was written to a connection opened before the cassette started (e.g. a keep-alive agent\'s ' +
+        "pooled socket) by a client that bypassed interception, e.g. http.request taken before the cassette (import { request } from 'node:https'). " +
+        'Make the request after the cassette started through http.request/fetch, or add the host to passthroughHosts.',
+      http2: '(the cassette replays only). HTTP/2 clients are not intercepted: add the host to passthroughHosts, or use fetch/http.request.',
+      socket:
+        '(the cassette replays only, so no real connection may be opened). Its client bypassed interception: e.g. http.request/https.request ' +
+        "taken before the cassette started (import { request } from 'node:https'), or a raw net/tls connection. " +
+        'Make the request after the cassette started through http.request/fetch, or add the host to passthroughHosts.',
+    };
     super(
       args.cassettePath,
-      transport === 'fetch'
-        ? `Request ${args.method} ${args.url} escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network. ` +
-            'Its client captured fetch before the cassette started: create the client (e.g. new OpenAI()) inside the cassette, ' +
-            'or pass the current globalThis.fetch to it.'
-        : `A connection to ${args.url.replace(/^tcp:\/\//, '')} escaped interception by cassette ${args.cassettePath} and was blocked before it reached the network ` +
-            '(the cassette replays only, so no real connection may be opened). Its client bypassed interception: e.g. http.request/https.request ' +
-            "taken before the cassette started (import { request } from 'node:https'), or a raw net/tls connection. " +
-            'Make the request after the cassette started through http.request/fetch, or add the host to passthroughHosts.',
+      transport === 'socket'
+        ? `A connection to ${args.url.replace(/^tcp:\/\//, '')} ${blocked} ${why.socket}`
+        : `Request ${args.method} ${args.url} ${blocked}${why[transport].startsWith('(') ? ' ' : '. '}${why[transport]}`,
     );
     this.url = args.url;
     this.method = args.method;
@@ -194,18 +211,24 @@ export class CassetteEscape extends CassetteError {
   }
 }
 
-/** The cassette file cannot be read: bad YAML or an unexpected shape. */
+/**
+ * The cassette file cannot be read: bad YAML/JSON, a value that breaks the schema, a truncated
+ * file, a directory at the path. The message is `Malformed cassette <path>:<line>: <field>: <problem>`.
+ */
 export class CassetteFormatError extends CassetteError {
   override readonly name = 'CassetteFormatError' as const;
   /** 1-based line of the problem, when known. */
   readonly line: number | undefined;
-  constructor(args: { cassettePath: string; message: string; line?: number; cause?: unknown }) {
+  /** Field path of the problem, e.g. `interactions[0].response.status.code`, when known. */
+  readonly field: string | undefined;
+  constructor(args: { cassettePath: string; message: string; line?: number; field?: string; cause?: unknown }) {
     super(
       args.cassettePath,
-      `Malformed cassette ${args.cassettePath}${args.line === undefined ? '' : `:${args.line}`}: ${args.message}`,
+      `Malformed cassette ${args.cassettePath}${args.line === undefined ? '' : `:${args.line}`}: ${args.field === undefined ? '' : `${args.field}: `}${args.message}`,
       args.cause === undefined ? undefined : { cause: args.cause },
     );
     this.line = args.line;
+    this.field = args.field;
   }
 }
 
@@ -219,7 +242,7 @@ export class CassetteSecretError extends CassetteError {
       args.cassettePath,
       `Refusing to write cassette ${args.cassettePath}: ${args.findings.length} value(s) look like live secrets:\n` +
         args.findings.map((f) => `  ${f.location}: ${f.preview} (${f.rule})`).join('\n') +
-        '\nAdd the header to dropHeaders, the pattern to secretPatterns, or clean it in redact().',
+        '\nAdd the header to dropHeaders, the name to secretNames, the pattern to secretPatterns, the value to secretValues, or clean it in redact().',
     );
     this.findings = args.findings;
   }
@@ -241,7 +264,10 @@ export class CassetteRecordingInCI extends CassetteError {
 
 /** A value found by the secret scan. `preview` never holds the whole secret. */
 export interface SecretFinding {
+  /** Where: a field path such as `interactions[0].request.headers.x-key[0]`, or `line 12` in raw text. */
   location: string;
+  /** 1-based line in the file, when known. */
+  line?: number;
   preview: string;
   rule: string;
 }

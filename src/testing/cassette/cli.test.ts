@@ -63,11 +63,36 @@ describe('rehearse cassette redact-check', () => {
     await writeFile(join(dir, 'notes.yml'), `not: [a cassette\ntoken: ${secret}\n`);
     const r = await run(['cassette', 'redact-check', dir]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('leak.yaml: interactions[0].request.headers.authorization[0]');
-    expect(r.out).toContain('leak.yaml: interactions[0].request.body.key: sk-pro… (38 chars)');
-    expect(r.out).toContain('notes.yml: line 2');
+    expect(r.out).toContain('leak.yaml:6: interactions[0].request.headers.authorization[0]');
+    expect(r.out).toContain("leak.yaml:7: interactions[0].request.body.key: sk-pro… (38 chars) (secret name 'key')");
+    expect(r.out).toContain('notes.yml:2: line 2: sk-pro… (38 chars) (sk- key)');
     expect(r.out).toContain('redact-check: secrets found in 2 of 3 file(s)');
     expect(r.out).not.toContain(secret);
+  });
+
+  it('uses the same detector: secret names, environment secrets, and temp files of interrupted writes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rehearse-cli-'));
+    const envSecret = ['Qw9', 'Er8Ty7Ui6Op5'].join('');
+    const name = 'REHEARSE_CLI_TEST_API_KEY';
+    await writeFile(
+      join(dir, 'a.yaml'),
+      `interactions:\n- request:\n    method: GET\n    uri: https://api.example.com/v1/${envSecret}\n    headers:\n      x-functions-key: [abcdefgh]\n  response:\n    status: {code: 200, message: OK}\n    body: {string: ''}\nversion: 1\n`,
+    );
+    await writeFile(join(dir, '.b.json.4242.beef.tmp'), `{"interactions": [{"request": {"method": "GET", "uri": "https://x.example/?token=${envSecret}`);
+    process.env[name] = envSecret;
+    try {
+      const r = await run(['cassette', 'redact-check', dir]);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("a.yaml:6: interactions[0].request.headers.x-functions-key: ab… (8 chars) (secret name 'x-functions-key')");
+      expect(r.out).toContain('a.yaml:4: interactions[0].request.uri: Qw9Er… (15 chars) (known secret)');
+      expect(r.out).toContain('.b.json.4242.beef.tmp:1: line 1: Qw9Er… (15 chars) (known secret)');
+      expect(r.out).toContain('redact-check: secrets found in 2 of 2 file(s)');
+      expect(r.out).not.toContain(envSecret);
+      const noEnv = await run(['cassette', 'redact-check', dir, '--no-env']);
+      expect(noEnv.out).not.toContain('known secret');
+    } finally {
+      delete process.env[name];
+    }
   });
 
   it('takes extra patterns', async () => {

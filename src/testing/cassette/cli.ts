@@ -1,15 +1,16 @@
 /**
  * `rehearse cassette …` commands: `inspect <file>` prints a summary table of a cassette;
- * `redact-check <dir>` scans every cassette under a folder and exits non-zero when anything
- * secret-looking is on disk.
+ * `redact-check <dir>` scans every cassette under a folder (temp files included) with the
+ * redaction detector and exits non-zero when anything secret-looking is on disk.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import Table from 'cli-table3';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { Command, CommanderError } from 'commander';
 import { CassetteError, type CassetteBody, type Interaction, type SecretFinding } from './cassette.js';
 import { parseCassette } from './format.js';
-import { scanInteractions, secretPatterns, type RedactOptions } from './redact.js';
+import { SecretDetector, type RedactOptions } from './redact.js';
 
 /** Where CLI output goes (tests pass buffers). */
 export interface CliIO {
@@ -93,35 +94,68 @@ async function inspect(file: string, io: CliIO): Promise<number> {
   return 0;
 }
 
-async function listYaml(dir: string): Promise<string[]> {
+/** Cassette files under `dir` (YAML, JSON) and temp files of interrupted writes (`*.tmp`), hidden ones included. */
+async function listCassetteFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listYaml(p)));
-    else if (/\.ya?ml$/i.test(e.name)) out.push(p);
+    if (e.isDirectory()) out.push(...(await listCassetteFiles(p)));
+    else if (/\.(ya?ml|json|tmp)$/i.test(e.name)) out.push(p);
   }
   return out.sort();
 }
 
+/** The cassette name a temp file was written for (`.x.yaml.123.ab12.tmp` → `x.yaml`), so it is parsed in its format. */
+function formatName(file: string): string {
+  return file.replace(/\.(\d+)\.[0-9a-f]+\.tmp$/i, '').replace(/\.tmp$/i, '');
+}
+
+/** `interactions[0].request.body.key[2]` → the path of that value in the file, for its line number. */
+function filePathOf(location: string, doc: Document): (string | number)[] {
+  const steps: (string | number)[] = [];
+  for (const m of location.matchAll(/\[(\d+)\]|\[([^\]]*)\]|\.?([^.[\]]+)/g)) steps.push(m[1] !== undefined ? Number(m[1]) : (m[2] ?? m[3] ?? ''));
+  const at = steps.indexOf('body');
+  if (at === 3) {
+    const side = steps.slice(0, 3);
+    if (doc.hasIn([...side, 'parsed_body'])) steps.splice(3, 1, 'parsed_body');
+    else if (doc.hasIn([...side, 'sse_events'])) steps.splice(3, 2, 'sse_events');
+  }
+  return steps;
+}
+
+function withLines(findings: SecretFinding[], text: string): SecretFinding[] {
+  if (findings.every((f) => f.line !== undefined) || text.length > 20_000_000) return findings;
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
+  return findings.map((f) => {
+    if (f.line !== undefined) return f;
+    const path = filePathOf(f.location, doc);
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return { ...f, line: lc.linePos(node.range[0]).line };
+    }
+    return f;
+  });
+}
+
 async function redactCheck(dir: string, options: RedactOptions, io: CliIO): Promise<number> {
-  const files = await listYaml(dir);
+  const files = await listCassetteFiles(dir);
+  const detector = new SecretDetector(options);
   let bad = 0;
   for (const file of files) {
     const text = await readFile(file, 'utf8');
-    let findings: SecretFinding[];
+    let findings: SecretFinding[] = [];
     try {
-      findings = scanInteractions(parseCassette(text, file).interactions, options);
+      const data = parseCassette(text, formatName(file));
+      findings = data.interactions.flatMap((it, i) => detector.scanInteraction(it, i));
     } catch (e) {
+      // not a readable cassette (a truncated temp file, notes): the raw text scan below still applies
       if (!(e instanceof CassetteError)) throw e;
-      // not a readable cassette: scan the raw text line by line
-      findings = [];
-      text.split('\n').forEach((line, i) => {
-        for (const { name, pattern } of secretPatterns(options))
-          for (const m of line.matchAll(pattern)) findings.push({ location: `line ${i + 1}`, preview: `${m[0].slice(0, 6)}… (${m[0].length} chars)`, rule: name });
-      });
     }
+    const seen = new Set(findings.map((f) => f.preview));
+    findings = [...withLines(findings, text), ...detector.scanText(text).filter((f) => !seen.has(f.preview))];
     const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
-    for (const f of findings) io.stdout(`${shown}: ${f.location}: ${f.preview} (${f.rule})\n`);
+    for (const f of findings) io.stdout(`${shown}:${f.line ?? '?'}: ${f.location}: ${f.preview} (${f.rule})\n`);
     if (findings.length > 0) bad += 1;
   }
   io.stdout(bad === 0 ? `redact-check: ${files.length} file(s) clean\n` : `redact-check: secrets found in ${bad} of ${files.length} file(s)\n`);
@@ -146,12 +180,23 @@ export function registerCassetteCommands(program: Command, io: CliIO = defaultIO
     .action((file: string) => run(inspect(file, io)));
   cassette
     .command('redact-check')
-    .description('exit non-zero if any cassette under <dir> holds something secret-looking')
-    .argument('<dir>', 'folder to scan recursively for .yaml files')
+    .description(
+      'exit non-zero if any cassette under <dir> (.yaml, .yml, .json, and *.tmp left by interrupted writes) holds something ' +
+        'redaction would remove: secret-named values, token formats, values of secret-looking environment variables',
+    )
+    .argument('<dir>', 'folder to scan recursively')
     .option('--pattern <regex...>', 'extra secret patterns (JavaScript regular expressions)')
+    .option('--name <name...>', 'extra secret names (headers, parameters, fields, JSON keys)')
     .option('--drop-header <name...>', 'extra header names that must not be on disk')
-    .action((dir: string, opts: { pattern?: string[]; dropHeader?: string[] }) =>
-      run(redactCheck(dir, { secretPatterns: (opts.pattern ?? []).map((p) => new RegExp(p)), dropHeaders: opts.dropHeader ?? [] }, io)),
+    .option('--no-env', 'do not treat secret-looking environment variables as known secrets')
+    .action((dir: string, opts: { pattern?: string[]; name?: string[]; dropHeader?: string[]; env: boolean }) =>
+      run(
+        redactCheck(
+          dir,
+          { secretPatterns: (opts.pattern ?? []).map((p) => new RegExp(p)), secretNames: opts.name ?? [], dropHeaders: opts.dropHeader ?? [], secretEnv: opts.env },
+          io,
+        ),
+      ),
     );
   return program;
 }

@@ -1,22 +1,41 @@
 /**
- * The escape guards, two layers under the interceptors.
+ * The escape guards: layers under the interceptors that stop requests which bypassed them.
+ * Installed once while cassettes are active (reference-counted); each check asks which
+ * cassette the current async context belongs to ({@link routedCassette}), so work outside
+ * every cassette is never touched and passthrough hosts always pass.
  *
- * - Dispatcher guard. msw's FetchInterceptor patches `globalThis.fetch`; a client that saved
- *   a reference to `fetch` earlier calls the original, which goes straight to undici's global
- *   dispatcher (`globalThis[Symbol.for('undici.globalDispatcher.1')]` in Node 18–22). While a
- *   cassette is active the guard replaces that dispatcher with a proxy that lets through only
- *   the requests the interceptor itself passes on (recording, passthrough hosts) and blocks
- *   the rest with an error that says the request escaped.
- * - Socket guard. The ClientRequestInterceptor patches `http.request`/`https.request`/`get`
- *   and `ClientRequest` on the module objects; a function taken before (an ESM named import
- *   such as `import { request } from 'node:https'` is a snapshot) bypasses it and reaches
- *   `net`. While a replay-only cassette is active nothing may connect anywhere but to
- *   passthrough hosts, so the guard wraps `net.Socket.prototype.connect` (which `net.connect`,
- *   `tls.connect`, http agents and undici all go through) and fails any other TCP connection
- *   before its DNS lookup or connect: the socket is destroyed with the escape error on the next
- *   tick, as a refused connection would be. Unix sockets and pipes (`path`) are let through.
+ * In every mode:
+ * - Global dispatcher. A client that saved `fetch` before msw patched it calls undici's
+ *   global dispatcher (`globalThis[Symbol.for('undici.globalDispatcher.1')]`) directly. The
+ *   guard wraps it: a dispatch from a cassette's context that the interceptor did not pass on
+ *   itself is answered at once with a synthetic `599` carrying the {@link CassetteEscape}
+ *   (`x-should-retry: false`, so the openai SDK does not retry, and the provider model
+ *   rethrows the escape itself).
+ *
+ * While the context's cassette replays only (no real connection is legitimate there):
+ * - `undici:request:create` (diagnostics channel, shared by Node's bundled undici and the npm
+ *   package): a request on any undici dispatcher (an `Agent`/`Pool`/`Client` given as
+ *   `dispatcher`, keep-alive connections included) is marked aborted before it is written and
+ *   answered with the same synthetic 599.
+ * - `net.Socket.prototype.connect` (under `net.connect`, `tls.connect`, http agents, undici,
+ *   `http2.connect`): a new TCP/TLS connection fails before DNS or connect.
+ * - `net.Socket.prototype._writeGeneric` (every write to a TCP/TLS socket, plaintext before
+ *   TLS): bytes written to a connection opened earlier (a keep-alive `http.Agent`'s pooled
+ *   socket, a raw socket) are not sent; the write fails and the socket is destroyed. An HTTP/1
+ *   request line in the bytes names the request.
+ * - `ClientHttp2Session.prototype.request`: a request on an HTTP/2 session (opened before or
+ *   after) throws before any frame is sent.
+ *
+ * Unix sockets, pipes, stdio and IPC are never touched. Out of reach: other threads and
+ * processes (worker threads, child processes) and native addons that do their own I/O.
  */
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
+import type { CassetteError } from './cassette.js';
+import { routedCassette, type EscapeInfo, type RoutedCassette } from './routing.js';
+import { sharedInstall, type SharedInstall } from './ref-count.js';
+import { syntheticErrorResponse } from './surfaced-errors.js';
 
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -29,56 +48,85 @@ interface Dispatcher {
   dispatch(opts: DispatchOptions, handler: unknown): boolean;
 }
 
-/** Builds the error for an escaped request (and records it where the caller wants). */
-export type EscapeHandler = (escaped: { url: string; method: string }) => Error;
-
-/** An installed guard; `uninstall()` restores the original dispatcher. */
-export interface EscapeGuard {
-  /** Lets one dispatch to `url` (origin + path + query) through: the interceptor's own passthrough. */
-  expect(url: string): void;
-  uninstall(): void;
+interface LegacyHandler {
+  onConnect?(abort: (err?: Error) => void): void;
+  onHeaders?(status: number, headers: Buffer[], resume: () => void, statusText: string): boolean;
+  onData?(chunk: Buffer): boolean;
+  onComplete?(trailers: Buffer[]): void;
+  onError?(err: Error): void;
+  onRequestStart?(controller: unknown, context: unknown): void;
+  onResponseStart?(controller: unknown, status: number, headers: Record<string, string>, statusText: string): void;
+  onResponseData?(controller: unknown, chunk: Buffer): void;
+  onResponseEnd?(controller: unknown, trailers: Record<string, string>): void;
 }
 
-function keyOf(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}${u.search}`;
+/** Answers an undici dispatch handler (old or new handler API) with a synthetic response, on a later tick. */
+function answerHandler(handler: unknown, error: CassetteError): void {
+  const h = handler as LegacyHandler;
+  const res = syntheticErrorResponse(error, 'cassette_escape');
+  queueMicrotask(() => {
+    try {
+      if (typeof h.onHeaders === 'function') {
+        h.onConnect?.(() => undefined);
+        const raw = Object.entries(res.headers).flatMap(([k, v]) => [Buffer.from(k), Buffer.from(v)]);
+        h.onHeaders(res.status, raw, () => undefined, res.statusText);
+        h.onData?.(Buffer.from(res.body));
+        h.onComplete?.([]);
+      } else if (typeof h.onResponseStart === 'function') {
+        const controller = { paused: false, aborted: false, reason: null, abort: () => undefined, pause: () => undefined, resume: () => undefined };
+        h.onRequestStart?.(controller, {});
+        h.onResponseStart(controller, res.status, res.headers, res.statusText);
+        h.onResponseData?.(controller, Buffer.from(res.body));
+        h.onResponseEnd?.(controller, {});
+      } else h.onError?.(error);
+    } catch (e) {
+      h.onError?.(e instanceof Error ? e : error);
+    }
+  });
 }
 
-/** Makes sure undici (and its global dispatcher) is loaded, so the guard has something to wrap. */
-export async function ensureDispatcherLoaded(fetchFn: typeof fetch): Promise<void> {
-  if ((globalThis as Record<symbol, unknown>)[DISPATCHER] !== undefined) return;
-  await fetchFn('data:,').then((r) => r.text());
+function hostAllowed(cassette: RoutedCassette, host: string, port: number | undefined): boolean {
+  try {
+    const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return cassette.isPassthrough(new URL(`http://${h}${port !== undefined && Number.isFinite(port) ? `:${port}` : ''}`));
+  } catch {
+    return false;
+  }
 }
 
-/**
- * Installs the guard. `allowHost(host)` says which hosts may always pass (passthrough hosts).
- * Returns `undefined` when this runtime has no undici global dispatcher to guard.
- */
-export function installEscapeGuard(args: { allowHost: (url: URL) => boolean; onEscape: EscapeHandler }): EscapeGuard | undefined {
+/** The cassette whose replay-only context this is, when escapes are blocked there. */
+function replayOnlyCassette(): RoutedCassette | undefined {
+  const c = routedCassette();
+  return c !== undefined && c.blocksEscapes && !c.records ? c : undefined;
+}
+
+// ---- global dispatcher (every mode) ----
+
+/** Makes sure undici's global dispatcher exists (touching `Response` loads Node's bundled undici), so the guard has something to wrap. */
+function ensureDispatcherLoaded(): void {
+  if ((globalThis as Record<symbol, unknown>)[DISPATCHER] === undefined) void globalThis.Response;
+}
+
+function installDispatcherGuard(): (() => void) | undefined {
   const g = globalThis as Record<symbol, unknown>;
   const original = g[DISPATCHER] as Dispatcher | undefined;
   if (original === undefined || typeof original.dispatch !== 'function') return undefined;
-  const expected = new Map<string, number>();
   const proxy = new Proxy(original as object, {
     get(target, prop) {
       if (prop === 'dispatch') {
         return (opts: DispatchOptions, handler: unknown): boolean => {
+          const cassette = routedCassette();
+          if (cassette === undefined || !cassette.blocksEscapes) return original.dispatch(opts, handler);
           const origin = String(opts.origin ?? '').replace(/\/$/, '');
           const url = `${origin}${opts.path ?? '/'}`;
-          let key = url;
           try {
-            key = keyOf(url);
-            if (args.allowHost(new URL(url))) return original.dispatch(opts, handler);
+            if (cassette.isPassthrough(new URL(url))) return original.dispatch(opts, handler);
           } catch {
             /* unparsable: treat as escaped */
           }
-          const n = expected.get(key) ?? 0;
-          if (n > 0) {
-            if (n === 1) expected.delete(key);
-            else expected.set(key, n - 1);
-            return original.dispatch(opts, handler);
-          }
-          throw args.onEscape({ url, method: opts.method ?? 'GET' });
+          if (cassette.takeExpected(url)) return original.dispatch(opts, handler);
+          answerHandler(handler, cassette.escape({ url, method: opts.method ?? 'GET', transport: 'fetch' }));
+          return true;
         };
       }
       const v: unknown = Reflect.get(target, prop, target);
@@ -86,16 +134,12 @@ export function installEscapeGuard(args: { allowHost: (url: URL) => boolean; onE
     },
   });
   g[DISPATCHER] = proxy;
-  return {
-    expect(url: string) {
-      const key = keyOf(url);
-      expected.set(key, (expected.get(key) ?? 0) + 1);
-    },
-    uninstall() {
-      if (g[DISPATCHER] === proxy) g[DISPATCHER] = original;
-    },
+  return () => {
+    if (g[DISPATCHER] === proxy) g[DISPATCHER] = original;
   };
 }
+
+// ---- replay-only layers ----
 
 /** Host and port a `Socket#connect(...)` call targets; `undefined` for a Unix socket / pipe. */
 function connectTarget(args: unknown[]): { host: string; port: number } | undefined {
@@ -111,38 +155,158 @@ function connectTarget(args: unknown[]): { host: string; port: number } | undefi
   return undefined; // a path string
 }
 
-/** An installed socket guard; `uninstall()` puts the original `Socket#connect` back. */
-export interface SocketGuard {
-  uninstall(): void;
+interface SocketInternals {
+  _host?: string | null;
+  servername?: string;
+  encrypted?: boolean;
+  connecting?: boolean;
+  remoteAddress?: string;
+  remotePort?: number;
 }
 
-/**
- * Installs the socket guard: while installed, `net.Socket.prototype.connect` to a host that
- * `allowHost` refuses does not connect; the socket is destroyed on the next tick with the
- * error `onEscape` builds.
- */
-export function installSocketGuard(args: { allowHost: (url: URL) => boolean; onEscape: (target: { host: string; port: number }) => Error }): SocketGuard {
-  const proto = net.Socket.prototype as unknown as { connect: (...a: unknown[]) => unknown };
-  const original = proto.connect;
-  const guarded = function connect(this: net.Socket, ...a: unknown[]): unknown {
-    const target = connectTarget(a);
-    if (target === undefined) return original.apply(this, a);
-    let allowed = false;
-    try {
-      const host = target.host.includes(':') && !target.host.startsWith('[') ? `[${target.host}]` : target.host;
-      allowed = args.allowHost(new URL(`http://${host}${Number.isFinite(target.port) ? `:${target.port}` : ''}`));
-    } catch {
-      allowed = false;
-    }
-    if (allowed) return original.apply(this, a);
-    const err = args.onEscape(target);
+/** Whether a socket is (or is becoming) a TCP/TLS connection, as opposed to a pipe, a TTY or a mock. */
+function isNetworkSocket(s: SocketInternals): boolean {
+  return typeof s.remoteAddress === 'string' || (s.connecting === true && typeof s._host === 'string');
+}
+
+function socketAllowed(cassette: RoutedCassette, s: SocketInternals): boolean {
+  for (const host of [s._host, s.servername, s.remoteAddress]) if (typeof host === 'string' && host !== '' && hostAllowed(cassette, host, s.remotePort)) return true;
+  return false;
+}
+
+type WriteChunk = { chunk: unknown; encoding?: string };
+
+/** Names the request in bytes written to a socket: an HTTP/1 request line and `Host`, else the peer. */
+export function describeWrite(s: SocketInternals, chunks: readonly WriteChunk[]): { url: string; method: string } {
+  let text = '';
+  for (const { chunk, encoding } of chunks) {
+    if (text.length >= 16_384) break;
+    text += typeof chunk === 'string' ? Buffer.from(chunk, (encoding as BufferEncoding | undefined) ?? 'utf8').toString('latin1') : Buffer.from(chunk as Uint8Array).toString('latin1');
+  }
+  const peer = `${s._host ?? s.remoteAddress ?? 'unknown'}${s.remotePort !== undefined ? `:${s.remotePort}` : ''}`;
+  const line = /^([A-Z]+) (\S+) HTTP\/1\.[01]\r\n/.exec(text);
+  if (line === null) return { url: `tcp://${peer}`, method: 'WRITE' };
+  const host = /\r\nhost:[ \t]*([^\r\n]+)/i.exec(text)?.[1]?.trim() ?? peer;
+  const target = line[2] ?? '/';
+  return { url: /^https?:\/\//.test(target) ? target : `${s.encrypted === true ? 'https' : 'http'}://${host}${target}`, method: line[1] ?? 'GET' };
+}
+
+let http2Proto: { request: (...a: unknown[]) => unknown } | undefined;
+
+/** `ClientHttp2Session.prototype`, which Node does not export: taken from a session over a dummy stream. */
+function clientHttp2SessionPrototype(http2: typeof import('node:http2')): { request: (...a: unknown[]) => unknown } {
+  if (http2Proto !== undefined) return http2Proto;
+  const stream = new Duplex({ read() {}, write: (_c, _e, cb: () => void) => cb() });
+  const session = http2.connect('http://localhost', { createConnection: () => stream as unknown as net.Socket });
+  session.on('error', () => undefined);
+  http2Proto = Object.getPrototypeOf(session) as { request: (...a: unknown[]) => unknown };
+  session.destroy();
+  stream.destroy();
+  return http2Proto;
+}
+
+function installReplayOnlyGuards(http2: typeof import('node:http2')): () => void {
+  const restore: (() => void)[] = [];
+  const proto = net.Socket.prototype as unknown as {
+    connect: (...a: unknown[]) => unknown;
+    _writeGeneric: (writev: boolean, data: unknown, encoding: string, cb: (err?: Error | null) => void) => unknown;
+  };
+
+  const originalConnect = proto.connect;
+  const connect = function connect(this: net.Socket, ...a: unknown[]): unknown {
+    const cassette = replayOnlyCassette();
+    const target = cassette === undefined ? undefined : connectTarget(a);
+    if (cassette === undefined || target === undefined || hostAllowed(cassette, target.host, target.port)) return originalConnect.apply(this, a);
+    const err = cassette.escape({ url: `tcp://${target.host}:${target.port}`, method: 'CONNECT', transport: 'socket' });
     process.nextTick(() => this.destroy(err));
     return this;
   };
-  proto.connect = guarded;
-  return {
-    uninstall() {
-      if (proto.connect === guarded) proto.connect = original;
-    },
+  proto.connect = connect;
+  restore.push(() => {
+    if (proto.connect === connect) proto.connect = originalConnect;
+  });
+
+  const originalWrite = proto._writeGeneric;
+  const writeGeneric = function _writeGeneric(this: net.Socket, writev: boolean, data: unknown, encoding: string, cb: (err?: Error | null) => void): unknown {
+    const cassette = replayOnlyCassette();
+    const s = this as unknown as SocketInternals;
+    if (cassette === undefined || !isNetworkSocket(s) || socketAllowed(cassette, s)) return originalWrite.call(this, writev, data, encoding, cb);
+    const chunks = writev ? (data as WriteChunk[]) : [{ chunk: data, encoding }];
+    const err = cassette.escape({ ...describeWrite(s, chunks), transport: 'socket-write' });
+    cb(err);
+    this.destroy(err);
+    return undefined;
+  };
+  proto._writeGeneric = writeGeneric;
+  restore.push(() => {
+    if (proto._writeGeneric === writeGeneric) proto._writeGeneric = originalWrite;
+  });
+
+  const h2 = clientHttp2SessionPrototype(http2);
+  const originalRequest = h2.request;
+  const request = function request(this: unknown, ...a: unknown[]): unknown {
+    const cassette = replayOnlyCassette();
+    if (cassette === undefined) return originalRequest.apply(this, a);
+    const headers = (a[0] ?? {}) as Record<string, unknown>;
+    const session = this as unknown as { originSet?: string[]; socket?: SocketInternals };
+    const origin = session.originSet?.[0] ?? `tcp://${session.socket?.remoteAddress ?? 'unknown'}`;
+    const authority = typeof headers[':authority'] === 'string' ? `${origin.split('://')[0]}://${headers[':authority']}` : origin;
+    const url = `${authority}${typeof headers[':path'] === 'string' ? headers[':path'] : '/'}`;
+    try {
+      if (cassette.isPassthrough(new URL(url))) return originalRequest.apply(this, a);
+    } catch {
+      /* unparsable: treat as escaped */
+    }
+    throw cassette.escape({ url, method: typeof headers[':method'] === 'string' ? headers[':method'] : 'GET', transport: 'http2' });
+  };
+  h2.request = request;
+  restore.push(() => {
+    if (h2.request === request) h2.request = originalRequest;
+  });
+
+  const onCreate = (message: unknown): void => {
+    const cassette = replayOnlyCassette();
+    if (cassette === undefined) return;
+    const req = (message as { request?: Record<string | symbol, unknown> }).request;
+    if (req === undefined) return;
+    const url = `${String(req['origin'] ?? '').replace(/\/$/, '')}${String(req['path'] ?? '/')}`;
+    try {
+      if (cassette.isPassthrough(new URL(url))) return;
+    } catch {
+      /* unparsable: treat as escaped */
+    }
+    const handlerKey = Object.getOwnPropertySymbols(req).find((k) => k.description === 'handler');
+    const err = cassette.escape({ url, method: String(req['method'] ?? 'GET'), transport: 'dispatcher' });
+    // an aborted request is dropped from the client's queue without being written
+    req['aborted'] = true;
+    if (handlerKey !== undefined) answerHandler(req[handlerKey], err);
+  };
+  diagnostics.subscribe('undici:request:create', onCreate);
+  restore.push(() => diagnostics.unsubscribe('undici:request:create', onCreate));
+
+  return () => {
+    for (const r of restore.reverse()) r();
   };
 }
+
+const dispatcherGuard = sharedInstall(installDispatcherGuard);
+let replayOnlyGuards: SharedInstall | undefined;
+
+/**
+ * Installs the guards for one more cassette that blocks escapes; `replayOnly` adds the
+ * replay-only layers. Returns the release function: each layer is removed when its last
+ * cassette releases it.
+ */
+export async function acquireEscapeGuards(options: { replayOnly: boolean }): Promise<() => void> {
+  ensureDispatcherLoaded();
+  if (options.replayOnly && replayOnlyGuards === undefined) {
+    const http2 = await import('node:http2');
+    replayOnlyGuards ??= sharedInstall(() => installReplayOnlyGuards(http2));
+  }
+  const releases = [dispatcherGuard.acquire(), ...(options.replayOnly && replayOnlyGuards !== undefined ? [replayOnlyGuards.acquire()] : [])];
+  return () => {
+    for (const r of releases.reverse()) r();
+  };
+}
+
+export type { EscapeInfo };

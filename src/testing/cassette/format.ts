@@ -1,266 +1,279 @@
 /**
- * Cassette files: YAML in VCR.py's layout (`interactions`, `version: 1`) plus rehearse's
- * metadata under `rehearse`. JSON bodies are stored parsed as `parsed_body` (pydantic-ai's
- * `json_body_serializer` convention), SSE bodies as `sse_events`, other bodies as
- * `body: {string}`. VCR.py cassettes written by pydantic-ai's suite are read as they are.
+ * Cassette files on disk: YAML (`.yaml`/`.yml`, VCR.py's layout, readable diffs) or JSON
+ * (`.json`, the same layout; the fastest to load). Every file is validated against
+ * {@link CassetteFile} on load; any problem is a {@link CassetteFormatError} naming the file,
+ * the line and the field. Writes are atomic, scanned for secrets first, and clean up stale
+ * temp files of earlier crashed writes. VCR.py cassettes written by pydantic-ai's suite are
+ * read as they are.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { LineCounter, parseDocument, stringify, isNode } from 'yaml';
-import {
-  CassetteFormatError,
-  type CassetteBody,
-  type CassetteData,
-  type CassetteMetadata,
-  type HeaderMap,
-  type Interaction,
-  type SseEvent,
-} from './cassette.js';
-import { parseSse } from './sse.js';
+import { LineCounter, isNode, parseDocument, stringify, visit, type Document } from 'yaml';
+import { CORE_SCHEMA, binaryTag, load as loadYaml } from 'js-yaml';
+import type { z } from 'zod';
+import { VERSION } from '../../runtime/version.js';
+import { CassetteFormatError, CassetteSecretError, type CassetteData } from './cassette.js';
+import type { SecretDetector } from './redact.js';
+import { CASSETTE_FORMAT, CassetteFile, fromFile, toFile } from './schema.js';
 
-/** Current rehearse cassette format number, written as `rehearse.format`. */
-export const CASSETTE_FORMAT = 1;
+export { CASSETTE_FORMAT } from './schema.js';
 
-let cachedVersion: string | undefined;
-/** The rehearse package version, read from package.json (`'0.0.0'` when not found). */
+/** YAML 1.2 core schema plus `!!binary` (VCR.py writes byte bodies with it). */
+const YAML_SCHEMA = CORE_SCHEMA.withTags(binaryTag);
+
+/** Most YAML aliases a cassette may expand (rehearse writes none; VCR.py a few): more is an alias bomb. */
+export const MAX_YAML_ALIASES = 1000;
+
+/** The rehearse package version (`VERSION`). */
 export function rehearseVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    cachedVersion = '0.0.0';
+  return VERSION;
+}
+
+/** Whether `path` names a JSON cassette (`.json`); every other name is YAML. */
+export function isJsonCassette(path: string): boolean {
+  return /\.json$/i.test(path);
+}
+
+/** `interactions[0].response.status.code` for a zod path. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line += 1;
+  return line;
+}
+
+/** The 1-based line of the node at `path` (or of its nearest existing parent) in a YAML document. */
+function yamlLineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }
-  return cachedVersion;
+  return undefined;
 }
 
-class ShapeError extends Error {
-  constructor(
-    readonly path: (string | number)[],
-    message: string,
-  ) {
-    super(message);
+function validate(raw: unknown, cassettePath: string, lineOf: (path: readonly PropertyKey[]) => number | undefined): CassetteData {
+  if (raw === null || raw === undefined) return { interactions: [], metadata: undefined };
+  const parsed = CassetteFile.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw formatError(cassettePath, parsed.error.issues[0] as z.core.$ZodIssue, lineOf);
+  const meta = parsed.data.rehearse;
+  if (meta !== undefined && meta.format > CASSETTE_FORMAT) {
+    const path = ['rehearse', 'format'];
+    const line = lineOf(path);
+    throw new CassetteFormatError({
+      cassettePath,
+      field: fieldPath(path),
+      message: `cassette format ${meta.format} is newer than this rehearse supports (${CASSETTE_FORMAT})`,
+      ...(line === undefined ? {} : { line }),
+    });
   }
+  return fromFile(parsed.data);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readHeaders(v: unknown, path: (string | number)[]): HeaderMap {
-  if (v === undefined || v === null) return {};
-  if (!isRecord(v)) throw new ShapeError(path, 'headers must be a mapping of name to a list of values');
-  const out: HeaderMap = {};
-  for (const [k, val] of Object.entries(v)) {
-    const values = Array.isArray(val) ? val : [val];
-    out[k.toLowerCase()] = [...(out[k.toLowerCase()] ?? []), ...values.map((x) => String(x))];
+function formatError(cassettePath: string, issue: z.core.$ZodIssue, lineOf: (path: readonly PropertyKey[]) => number | undefined): CassetteFormatError {
+  // a union reports its own message; the deepest branch issue names the field better
+  let best = issue;
+  while (best.code === 'invalid_union' && 'errors' in best) {
+    const branches = (best as { errors: z.core.$ZodIssue[][] }).errors.flat();
+    const deeper = branches.sort((a, b) => b.path.length - a.path.length)[0];
+    if (deeper === undefined || deeper.path.length === 0 || issue.message.startsWith('a header')) break;
+    best = { ...deeper, path: [...best.path, ...deeper.path] };
   }
-  return out;
-}
-
-function headerValue(headers: HeaderMap, name: string): string {
-  return (headers[name] ?? []).join(', ');
-}
-
-function readSseEvents(v: unknown, path: (string | number)[]): SseEvent[] {
-  if (!Array.isArray(v)) throw new ShapeError(path, 'sse_events must be a list');
-  return v.map((e, i) => {
-    if (!isRecord(e)) throw new ShapeError([...path, i], 'an SSE event must be a mapping');
-    const ev: SseEvent = { data: '' };
-    if ('data' in e) ev.data = JSON.stringify(e['data']);
-    else if (typeof e['text'] === 'string') ev.data = e['text'];
-    else throw new ShapeError([...path, i], 'an SSE event needs `data` (parsed JSON) or `text`');
-    if (e['event'] !== undefined) ev.event = String(e['event']);
-    if (e['id'] !== undefined) ev.id = String(e['id']);
-    if (typeof e['retry'] === 'number') ev.retry = e['retry'];
-    if (typeof e['at_ms'] === 'number') ev.atMs = e['at_ms'];
-    return ev;
-  });
-}
-
-function readBody(obj: Record<string, unknown>, headers: HeaderMap, path: (string | number)[]): CassetteBody {
-  if ('parsed_body' in obj) return { kind: 'json', value: obj['parsed_body'] };
-  if ('sse_events' in obj) return { kind: 'sse', events: readSseEvents(obj['sse_events'], [...path, 'sse_events']) };
-  const b = obj['body'];
-  let text: string;
-  if (b === undefined || b === null) return { kind: 'none' };
-  if (typeof b === 'string') text = b;
-  else if (isRecord(b) && typeof b['base64'] === 'string') return { kind: 'base64', data: b['base64'] };
-  else if (isRecord(b) && (b['string'] === null || b['string'] === undefined)) return { kind: 'none' };
-  else if (isRecord(b) && typeof b['string'] === 'string') text = b['string'];
-  else if (isRecord(b) && b['string'] instanceof Uint8Array) return { kind: 'base64', data: Buffer.from(b['string']).toString('base64') };
-  else throw new ShapeError([...path, 'body'], 'body must be a string or {string: ...}');
-  if (text === '') return { kind: 'none' };
-  if (/text\/event-stream/i.test(headerValue(headers, 'content-type'))) {
-    const events = parseSse(text);
-    if (events !== undefined) return { kind: 'sse', events };
-  }
-  return { kind: 'text', text };
-}
-
-function readInteraction(v: unknown, i: number): Interaction {
-  const p = ['interactions', i];
-  if (!isRecord(v)) throw new ShapeError(p, 'an interaction must be a mapping with request and response');
-  const rq = v['request'];
-  const rs = v['response'];
-  if (!isRecord(rq)) throw new ShapeError([...p, 'request'], 'missing request mapping');
-  if (!isRecord(rs)) throw new ShapeError([...p, 'response'], 'missing response mapping');
-  if (typeof rq['method'] !== 'string') throw new ShapeError([...p, 'request'], 'request.method must be a string');
-  if (typeof rq['uri'] !== 'string') throw new ShapeError([...p, 'request'], 'request.uri must be a string');
-  try {
-    new URL(rq['uri']);
-  } catch {
-    throw new ShapeError([...p, 'request', 'uri'], `request.uri is not an absolute URL: ${rq['uri']}`);
-  }
-  const status = rs['status'];
-  if (!isRecord(status) || typeof status['code'] !== 'number')
-    throw new ShapeError([...p, 'response'], 'response.status.code must be a number');
-  const reqHeaders = readHeaders(rq['headers'], [...p, 'request', 'headers']);
-  const resHeaders = readHeaders(rs['headers'], [...p, 'response', 'headers']);
-  return {
-    request: {
-      method: rq['method'].toUpperCase(),
-      uri: rq['uri'],
-      headers: reqHeaders,
-      body: readBody(rq, reqHeaders, [...p, 'request']),
-    },
-    response: {
-      status: { code: status['code'], message: typeof status['message'] === 'string' ? status['message'] : '' },
-      headers: resHeaders,
-      body: readBody(rs, resHeaders, [...p, 'response']),
-    },
-  };
-}
-
-function readMetadata(v: unknown): CassetteMetadata | undefined {
-  if (!isRecord(v)) return undefined;
-  return {
-    format: typeof v['format'] === 'number' ? v['format'] : CASSETTE_FORMAT,
-    version: String(v['version'] ?? ''),
-    recordedAt: String(v['recordedAt'] ?? ''),
-    hosts: Array.isArray(v['hosts']) ? v['hosts'].map(String) : [],
-  };
+  const path = best.path;
+  const line = lineOf(path);
+  const message = best.code === 'invalid_type' && best.input === undefined ? `missing ${String(path.at(-1) ?? 'value')}` : best.message;
+  return new CassetteFormatError({ cassettePath, field: fieldPath(path) || '(top level)', message, ...(line === undefined ? {} : { line }) });
 }
 
 /**
- * Parses cassette text (rehearse or VCR.py).
- * @throws CassetteFormatError with the path and 1-based line for bad YAML or a bad shape.
+ * YAML: js-yaml builds plain values straight from the text (several times faster than the
+ * `yaml` package's document model). A file with aliases (rehearse writes none), and any
+ * problem, from the parser or the schema, goes to the `yaml` package's document instead,
+ * which counts alias expansions and knows each node's line.
  */
-export function parseCassette(text: string, cassettePath: string): CassetteData {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
-  const err = doc.errors[0];
-  if (err !== undefined) {
-    const line = err.linePos?.[0].line;
-    throw new CassetteFormatError({ cassettePath, message: err.message.split('\n')[0] ?? err.message, ...(line === undefined ? {} : { line }), cause: err });
-  }
-  const root: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const lineOf = (path: (string | number)[]): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
+function parseYaml(text: string, cassettePath: string): CassetteData {
+  let raw: unknown;
   try {
-    if (root === null || root === undefined) return { interactions: [], metadata: undefined };
-    if (!isRecord(root)) throw new ShapeError([], 'the top level must be a mapping with `interactions`');
-    const list = root['interactions'] ?? [];
-    if (!Array.isArray(list)) throw new ShapeError(['interactions'], '`interactions` must be a list');
-    const meta = readMetadata(root['rehearse']);
-    if (meta !== undefined && meta.format > CASSETTE_FORMAT)
-      throw new ShapeError(['rehearse', 'format'], `cassette format ${meta.format} is newer than this rehearse supports (${CASSETTE_FORMAT})`);
-    return { interactions: list.map(readInteraction), metadata: meta };
+    raw = loadYaml(text, { schema: YAML_SCHEMA, maxAliases: 0, maxDepth: 1000 });
+  } catch {
+    return parseYamlDocument(text, cassettePath);
+  }
+  try {
+    return validate(raw, cassettePath, () => undefined);
   } catch (e) {
-    if (e instanceof ShapeError) {
-      const line = lineOf(e.path);
-      throw new CassetteFormatError({ cassettePath, message: e.message, ...(line === undefined ? {} : { line }) });
-    }
+    if (e instanceof CassetteFormatError) return parseYamlDocument(text, cassettePath);
     throw e;
   }
 }
 
+function parseYamlDocument(text: string, cassettePath: string): CassetteData {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err !== undefined) {
+    let line = lc.linePos(err.pos[0]).line;
+    if (err.code === 'MISSING_CHAR' && /quote/i.test(err.message)) {
+      // report an unclosed quote where it opens, not where the file ends
+      visit(doc, {
+        Scalar(_, node) {
+          const r = node.range;
+          if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && r[0] <= err.pos[0] && err.pos[0] <= r[2]) {
+            line = lc.linePos(r[0]).line;
+            return visit.BREAK;
+          }
+          return undefined;
+        },
+      });
+      const at = text.lastIndexOf(/double/i.test(err.message) || err.message.includes('"') ? '"' : "'", err.pos[0]);
+      if (line === lc.linePos(err.pos[0]).line && at >= 0) line = lineOfOffset(text, at);
+      throw new CassetteFormatError({ cassettePath, line, message: 'unclosed quote: a quoted string opens here and never closes' });
+    }
+    const message = err.code === 'DUPLICATE_KEY' ? `duplicate key: ${err.message.split('\n')[0] ?? ''}` : (err.message.split('\n')[0] ?? err.message);
+    throw new CassetteFormatError({ cassettePath, line, message, cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    const bomb = e instanceof Error && /alias/i.test(e.message);
+    let line: number | undefined;
+    if (bomb)
+      visit(doc, {
+        Alias(_, node) {
+          if (node.range) line = lc.linePos(node.range[0]).line;
+          return visit.BREAK;
+        },
+      });
+    throw new CassetteFormatError({
+      cassettePath,
+      message: bomb
+        ? `too many YAML alias expansions (more than ${MAX_YAML_ALIASES}): an alias bomb, or not a cassette`
+        : `cannot read the YAML values: ${e instanceof Error ? e.message : String(e)}`,
+      ...(line === undefined ? {} : { line }),
+      cause: e,
+    });
+  }
+  return validate(raw, cassettePath, (path) => yamlLineOf(doc, lc, path));
+}
+
+function parseJson(text: string, cassettePath: string): CassetteData {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const pos = /position (\d+)/.exec(msg)?.[1];
+    const line = pos === undefined ? lineOfOffset(text, text.length) : lineOfOffset(text, Number(pos));
+    throw new CassetteFormatError({ cassettePath, line, message: `invalid JSON: ${msg}`, cause: e });
+  }
+  // line numbers of a schema problem come from parsing the text again as YAML (JSON is
+  // YAML), which is slow, so only on error and only for files up to 20 MB
+  return validate(raw, cassettePath, (path) => {
+    if (text.length > 20_000_000) return undefined;
+    const lc = new LineCounter();
+    return yamlLineOf(parseDocument(text, { lineCounter: lc }), lc, path);
+  });
+}
+
+/**
+ * Parses cassette text: JSON when `cassettePath` ends in `.json`, YAML otherwise (rehearse or
+ * VCR.py). An empty file is an empty cassette.
+ * @throws CassetteFormatError naming the path, the 1-based line and the field for bad syntax,
+ *   a schema violation (status code outside 200–599, a header given as a mapping, wrong
+ *   metadata types, …), a truncated file (no final `version: 1`), a duplicate key, an
+ *   unclosed quote (reported where it opens) or a YAML alias bomb.
+ */
+export function parseCassette(text: string, cassettePath: string): CassetteData {
+  return isJsonCassette(cassettePath) ? parseJson(text, cassettePath) : parseYaml(text, cassettePath);
+}
+
 /**
  * Reads a cassette file. `undefined` when the file does not exist.
- * @throws CassetteFormatError for a malformed file.
+ * @throws CassetteFormatError for a malformed file, or a directory at the path.
  */
 export async function readCassette(cassettePath: string): Promise<CassetteData | undefined> {
   let text: string;
   try {
     text = await readFile(cassettePath, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EISDIR') throw new CassetteFormatError({ cassettePath, message: 'this path is a directory, not a cassette file', cause: e });
+    throw new CassetteFormatError({ cassettePath, message: `cannot read the file (${code ?? String(e)})`, cause: e });
   }
   return parseCassette(text, cassettePath);
 }
 
-function writeBody(body: CassetteBody, out: Record<string, unknown>): void {
-  switch (body.kind) {
-    case 'none':
-      out['body'] = { string: '' };
-      return;
-    case 'json':
-      out['parsed_body'] = body.value;
-      return;
-    case 'text':
-      out['body'] = { string: body.text };
-      return;
-    case 'base64':
-      out['body'] = { base64: body.data };
-      return;
-    case 'sse':
-      out['sse_events'] = body.events.map((ev) => {
-        const e: Record<string, unknown> = {};
-        if (ev.event !== undefined) e['event'] = ev.event;
-        if (ev.id !== undefined) e['id'] = ev.id;
-        if (ev.retry !== undefined) e['retry'] = ev.retry;
-        let parsed: unknown;
-        let isJson = false;
-        try {
-          parsed = JSON.parse(ev.data);
-          isJson = JSON.stringify(parsed) === ev.data;
-        } catch {
-          isJson = false;
-        }
-        if (isJson) e['data'] = parsed;
-        else e['text'] = ev.data;
-        if (ev.atMs !== undefined) e['at_ms'] = Math.round(ev.atMs * 1000) / 1000;
-        return e;
-      });
-      return;
-    default: {
-      const never: never = body;
-      throw new Error(`unknown body ${String(never)}`);
-    }
+/**
+ * Serialises a cassette: YAML (default) or JSON (`format: 'json'`), with `rehearse` metadata,
+ * `interactions`, and `version: 1` last.
+ */
+export function serializeCassette(data: CassetteData, options?: { format?: 'yaml' | 'json' }): string {
+  const root = toFile(data);
+  return options?.format === 'json' ? `${JSON.stringify(root, null, 1)}\n` : stringify(root, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Temp files of `path` written by {@link writeFileAtomic}: `.<name>.<pid>.<random>.tmp`. */
+function tempPattern(path: string): RegExp {
+  const name = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-/** Serialises a cassette to YAML text: `rehearse` metadata, `interactions`, `version: 1`. */
-export function serializeCassette(data: CassetteData): string {
-  const interactions = data.interactions.map((it) => {
-    const request: Record<string, unknown> = { method: it.request.method, uri: it.request.uri, headers: it.request.headers };
-    writeBody(it.request.body, request);
-    const response: Record<string, unknown> = { status: it.response.status, headers: it.response.headers };
-    writeBody(it.response.body, response);
-    return { request, response };
-  });
-  const root: Record<string, unknown> = {};
-  if (data.metadata !== undefined) root['rehearse'] = { ...data.metadata };
-  root['interactions'] = interactions;
-  root['version'] = 1;
-  return stringify(root, { lineWidth: 0, aliasDuplicateObjects: false });
+/**
+ * Removes temp files that earlier writes of `path` left behind (a crash between write and
+ * rename): those of a process that no longer runs, or older than `staleMs` (default 60 s).
+ * @returns the paths removed.
+ */
+export async function cleanStaleTempFiles(path: string, staleMs = 60_000): Promise<string[]> {
+  const dir = dirname(path);
+  const re = tempPattern(path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = re.exec(name);
+    if (m === null) continue;
+    const p = join(dir, name);
+    const pid = Number(m[1]);
+    let old = false;
+    try {
+      old = Date.now() - (await stat(p)).mtimeMs > staleMs;
+    } catch {
+      continue;
+    }
+    if (old || (pid !== process.pid && !processAlive(pid))) {
+      await rm(p, { force: true });
+      removed.push(p);
+    }
+  }
+  return removed;
 }
 
 /**
  * Writes `text` to `path` atomically: a temp file in the same folder, then a rename. Creates
- * the folder. On failure the old file (if any) is left as it was and the temp file removed.
+ * the folder and first removes stale temp files of earlier crashed writes. On failure the old
+ * file (if any) is left as it was and the temp file removed.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  await cleanStaleTempFiles(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
@@ -269,4 +282,18 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Serialises `data` in the format of `path`'s extension, checks the structure and the exact
+ * text to be written with `detector` (nothing left that redaction would change), then
+ * writes atomically.
+ * @throws CassetteSecretError (nothing is written) when anything secret-looking is left.
+ */
+export async function writeCassette(path: string, data: CassetteData, detector: SecretDetector): Promise<void> {
+  const findings = data.interactions.flatMap((it, i) => detector.scanInteraction(it, i));
+  const text = serializeCassette(data, { format: isJsonCassette(path) ? 'json' : 'yaml' });
+  if (findings.length === 0) findings.push(...detector.scanText(text));
+  if (findings.length > 0) throw new CassetteSecretError({ cassettePath: path, findings });
+  await writeFileAtomic(path, text);
 }

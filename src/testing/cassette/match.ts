@@ -3,7 +3,8 @@
  * which recorded request is nearest and how its body differs.
  */
 import { createTwoFilesPatch, diffLines } from 'diff';
-import type { CassetteBody, CassetteRequest, MatchOn } from './cassette.js';
+import type { CassetteBody, CassetteRequest, HeaderMap, MatchOn } from './cassette.js';
+import { parseJsonPath, withoutJsonPaths } from './json-path.js';
 import { serializeSse } from './sse.js';
 
 /** Default match parts for rehearse cassettes: method, the whole URL, and the body as JSON. */
@@ -25,6 +26,15 @@ export interface MatchOptions {
    * the recorded and the incoming request. Return a new request or mutate and return nothing.
    */
   normalize?: (request: CassetteRequest) => CassetteRequest | void;
+  /**
+   * JSON paths of volatile request-body fields left out of matching (and of the mismatch
+   * diff), as Polly.js's and cassetter's body filters: `$.metadata.request_id`, `user`,
+   * `messages[*].id`, `tools[0].function.description`, `metadata.*`, `['odd.key']`. An object
+   * key is removed, an array element compared as `'<ignored>'`. Applied before `normalize`.
+   * Default: none.
+   * @throws UserError (when the cassette starts) for a path outside this subset.
+   */
+  ignoreJsonPaths?: readonly string[];
 }
 
 /** JSON text with object keys sorted, so key order does not matter. `indent` as JSON.stringify. */
@@ -69,11 +79,27 @@ function cloneRequest(r: CassetteRequest): CassetteRequest {
   return structuredClone(r);
 }
 
-/** Applies the `normalize` hook to a copy. */
+/** Drops the `ignoreJsonPaths` values from a JSON body (also JSON held as text). */
+function ignorePaths(body: CassetteBody, paths: readonly string[]): CassetteBody {
+  if (body.kind === 'json') return { kind: 'json', value: withoutJsonPaths(body.value, paths) };
+  if (body.kind === 'text') {
+    let value: unknown;
+    try {
+      value = JSON.parse(body.text);
+    } catch {
+      return body;
+    }
+    return { kind: 'json', value: withoutJsonPaths(value, paths) };
+  }
+  return body;
+}
+
+/** Applies `ignoreJsonPaths`, then the `normalize` hook, to a copy. */
 export function normalizeRequest(r: CassetteRequest, options?: MatchOptions): CassetteRequest {
-  if (options?.normalize === undefined) return r;
-  const copy = cloneRequest(r);
-  return options.normalize(copy) ?? copy;
+  const paths = options?.ignoreJsonPaths ?? [];
+  if (options?.normalize === undefined && paths.length === 0) return r;
+  const copy = paths.length === 0 ? cloneRequest(r) : { ...cloneRequest({ ...r, body: { kind: 'none' } }), body: ignorePaths(r.body, paths) };
+  return options?.normalize === undefined ? copy : (options.normalize(copy) ?? copy);
 }
 
 function sortedQuery(u: URL): string {
@@ -122,9 +148,19 @@ interface MatchKey {
   body: string | undefined;
 }
 
-/** JSON with sorted keys and no indentation: the body key compared by the matcher. */
-function bodyKey(body: CassetteBody): string {
-  return body.kind === 'json' ? `json:${stableStringify(body.value)}` : body.kind === 'text' ? textKey(body.text) : `raw:${canonicalBody(body)}`;
+/**
+ * The body key compared by the matcher: JSON with sorted keys and no indentation; a multipart
+ * body with its random boundary replaced by a fixed one (clients draw a new boundary for
+ * every request).
+ */
+function bodyKey(body: CassetteBody, headers: HeaderMap): string {
+  if (body.kind === 'json') return `json:${stableStringify(body.value)}`;
+  const boundary = /multipart\/[^;]*;.*\bboundary="?([^";]+)"?/i.exec((headers['content-type'] ?? []).join(', '))?.[1];
+  if (boundary !== undefined && (body.kind === 'text' || body.kind === 'base64')) {
+    const text = body.kind === 'text' ? body.text : Buffer.from(body.data, 'base64').toString('latin1');
+    return `multipart:${text.split(boundary).join('BOUNDARY')}`;
+  }
+  return body.kind === 'text' ? textKey(body.text) : `raw:${canonicalBody(body)}`;
 }
 
 function textKey(text: string): string {
@@ -151,6 +187,7 @@ export class RequestMatcher {
     private readonly options?: MatchOptions,
   ) {
     this.prepared = recorded.map(() => undefined);
+    for (const p of options?.ignoreJsonPaths ?? []) parseJsonPath(p); // a bad path fails now, not inside interception
   }
 
   private key(r: CassetteRequest): MatchKey {
@@ -161,7 +198,7 @@ export class RequestMatcher {
       origin: `${u.protocol}//${u.host}`,
       path: u.pathname,
       query: on.includes('query') ? sortedQuery(u) : undefined,
-      body: on.includes('body') ? bodyKey(r.body) : undefined,
+      body: on.includes('body') ? bodyKey(r.body, r.headers) : undefined,
     };
   }
 

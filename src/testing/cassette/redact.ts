@@ -1,14 +1,26 @@
 /**
- * Secrets never reach disk: headers that carry credentials are dropped, key-like values in
- * URLs, headers and bodies are replaced with {@link REDACTED}, a user hook runs last, and the
- * result is scanned before it is written.
+ * Secrets never reach disk. Every interaction is redacted in three layers before it is
+ * written, requests and responses alike:
+ *
+ * 1. names ({@link SecretNames}): a header, query parameter, form field (URL-encoded or
+ *    multipart) or JSON key at any depth (also JSON held in a string, such as tool-call
+ *    arguments) whose name is secret has its value redacted, whatever its type;
+ * 2. token formats ({@link DEFAULT_SECRET_PATTERNS}) anywhere: headers, URL (path included),
+ *    any body text, SSE events, bytes of binary bodies;
+ * 3. known secrets ({@link SecretValues}): secret-looking environment variables, registered
+ *    and configured values, in raw, URL-encoded and base64 forms.
+ *
+ * The same walk, run as a scan, is the detector of the pre-write check and of
+ * `rehearse cassette redact-check`. Incoming requests are redacted the same way before
+ * matching, so a redacted recording matches the live request it came from.
  */
-import type { CassetteBody, CassetteRequest, HeaderMap, Interaction, SecretFinding } from './cassette.js';
+import type { CassetteBody, CassetteRequest, CassetteResponse, HeaderMap, Interaction, SecretFinding } from './cassette.js';
+import { SecretNames } from './secret-names.js';
+import { REDACTED, SecretValues, envSecrets, registeredSecrets, type SecretPattern } from './secret-values.js';
 
-/** The placeholder that replaces a secret. */
-export const REDACTED = 'REDACTED';
+export { DEFAULT_SECRET_PATTERNS, REDACTED, registerSecrets, type SecretPattern, type SecretRegistration } from './secret-values.js';
 
-/** Headers always dropped before writing (lower case). */
+/** Headers dropped before writing (lower case): credentials, cookies, account ids, interceptor bookkeeping. */
 export const DEFAULT_DROP_HEADERS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -21,231 +33,366 @@ export const DEFAULT_DROP_HEADERS: readonly string[] = [
   'x-interceptors-internal-request-id',
 ];
 
-/** A named pattern for values that look like secrets. */
-export interface SecretPattern {
-  name: string;
-  pattern: RegExp;
-}
-
-/** Built-in secret patterns: OpenAI/Anthropic-style `sk-…` keys, bearer tokens and a few well-known key formats. */
-export const DEFAULT_SECRET_PATTERNS: readonly SecretPattern[] = [
-  { name: 'sk- key', pattern: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}/g },
-  { name: 'bearer token', pattern: /\bBearer\s+(?!REDACTED\b)[A-Za-z0-9._~+/=-]{8,}/gi },
-  { name: 'google api key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
-  { name: 'github token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}/g },
-  { name: 'aws access key id', pattern: /\bAKIA[0-9A-Z]{16}\b/g },
-];
-
-const SECRET_QUERY_NAME = /^(api[-_]?key|key|token|access[-_]?token|auth[-_]?token|refresh[-_]?token|id[-_]?token|secret|client[-_]?secret|password|sig|signature|authorization)$/i;
-const SECRET_JSON_KEY = /^(api[-_]?key|access[-_]?token|auth[-_]?token|refresh[-_]?token|id[-_]?token|secret|client[-_]?secret|password|authorization)$/i;
-
-/** Redaction settings. */
+/** Redaction settings (all optional; each adds to the built-in rules and to {@link registerSecrets}). */
 export interface RedactOptions {
   /** Extra header names to drop (any case), on top of {@link DEFAULT_DROP_HEADERS}. */
   dropHeaders?: readonly string[];
-  /** Extra patterns whose matches are replaced and whose survivors abort a write. */
+  /** Extra secret names (headers, parameters, form fields, JSON keys): a string matches case-insensitively, a RegExp is tested. */
+  secretNames?: readonly (string | RegExp)[];
+  /** Extra token formats whose matches are replaced, and whose survivors abort a write. */
   secretPatterns?: readonly (RegExp | SecretPattern)[];
+  /** Exact secret values (≥ 8 characters) replaced wherever they occur, in raw, URL-encoded and base64 forms. */
+  secretValues?: readonly string[];
+  /**
+   * Treat the values of secret-looking environment variables (`*_KEY`, `*_TOKEN`, `*_SECRET`,
+   * `*PASSWORD*`, `*_API_KEY`, …; at least 8 characters) of `process.env` (and of the
+   * cassette's `env` option) as known secrets. Default `true`.
+   */
+  secretEnv?: boolean;
   /**
    * Runs last on every interaction about to be written; return a new interaction or mutate
-   * the given one and return `undefined`.
+   * the given one and return `undefined`. The result is still scanned before writing.
    */
   redact?: (interaction: Interaction) => Interaction | void;
 }
 
-/** Patterns in use (built-in + configured), each with the global flag. */
-export function secretPatterns(options?: RedactOptions): SecretPattern[] {
-  const extra = (options?.secretPatterns ?? []).map((p, i) =>
-    p instanceof RegExp ? { name: `secretPatterns[${i}]`, pattern: p } : p,
-  );
-  return [...DEFAULT_SECRET_PATTERNS, ...extra].map(({ name, pattern }) => ({
-    name,
-    pattern: new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
-  }));
-}
-
-/** Replaces every pattern match in `s` (`Bearer x` becomes `Bearer REDACTED`). */
-export function redactString(s: string, patterns: readonly SecretPattern[]): string {
-  let out = s;
-  for (const { pattern } of patterns) {
-    out = out.replace(pattern, (m) => (/^bearer\s/i.test(m) ? `${m.slice(0, 6)} ${REDACTED}` : REDACTED));
-  }
-  return out;
-}
-
-/** Redacts secret-named query parameters and pattern matches in a URL, keeping its spelling otherwise. */
-export function redactUrl(uri: string, patterns: readonly SecretPattern[]): string {
-  const q = uri.indexOf('?');
-  let out = uri;
-  if (q >= 0) {
-    const hashAt = uri.indexOf('#', q);
-    const query = uri.slice(q + 1, hashAt < 0 ? undefined : hashAt);
-    const redacted = query
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        if (eq < 0) return pair;
-        let name = pair.slice(0, eq);
-        try {
-          name = decodeURIComponent(name.replace(/\+/g, ' '));
-        } catch {
-          /* keep raw */
-        }
-        if (SECRET_QUERY_NAME.test(name)) return `${pair.slice(0, eq)}=${REDACTED}`;
-        let value = pair.slice(eq + 1);
-        try {
-          value = decodeURIComponent(value.replace(/\+/g, ' '));
-        } catch {
-          /* keep raw */
-        }
-        return redactString(value, patterns) === value ? pair : `${pair.slice(0, eq)}=${REDACTED}`;
-      })
-      .join('&');
-    out = uri.slice(0, q + 1) + redacted + (hashAt < 0 ? '' : uri.slice(hashAt));
-  }
-  return redactString(out, patterns);
-}
-
-function redactJson(v: unknown, patterns: readonly SecretPattern[], byKey: boolean): unknown {
-  if (typeof v === 'string') return redactString(v, patterns);
-  if (Array.isArray(v)) return v.map((x) => redactJson(x, patterns, byKey));
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      out[k] = byKey && typeof x === 'string' && x !== '' && SECRET_JSON_KEY.test(k) ? REDACTED : redactJson(x, patterns, byKey);
-    }
-    return out;
-  }
-  return v;
-}
-
-/** Redacts a body. `byKey`: also replace string values under secret-named JSON keys (requests). */
-export function redactBody(body: CassetteBody, patterns: readonly SecretPattern[], byKey: boolean): CassetteBody {
-  switch (body.kind) {
-    case 'none':
-    case 'base64':
-      return body;
-    case 'json':
-      return { kind: 'json', value: redactJson(body.value, patterns, byKey) };
-    case 'text':
-      return { kind: 'text', text: redactString(body.text, patterns) };
-    case 'sse':
-      return { kind: 'sse', events: body.events.map((e) => ({ ...e, data: redactString(e.data, patterns) })) };
-    default: {
-      const never: never = body;
-      return never;
-    }
-  }
-}
-
-/** Drops credential headers and redacts pattern matches in the others. */
-export function redactHeaders(headers: HeaderMap, patterns: readonly SecretPattern[], drop: ReadonlySet<string>): HeaderMap {
-  const out: HeaderMap = {};
-  for (const [k, vs] of Object.entries(headers)) {
-    if (drop.has(k.toLowerCase())) continue;
-    out[k] = vs.map((v) => redactString(v, patterns));
-  }
-  return out;
-}
-
-/**
- * The built-in redaction of one interaction (no user hook). Also applied to incoming requests
- * before matching, so a redacted recording matches the live request it came from.
- */
-export function redactInteractionBuiltin(it: Interaction, options?: RedactOptions): Interaction {
-  const patterns = secretPatterns(options);
-  const drop = new Set([...DEFAULT_DROP_HEADERS, ...(options?.dropHeaders ?? [])].map((h) => h.toLowerCase()));
-  return {
-    request: {
-      method: it.request.method,
-      uri: redactUrl(it.request.uri, patterns),
-      headers: redactHeaders(it.request.headers, patterns, drop),
-      body: redactBody(it.request.body, patterns, true),
-    },
-    response: {
-      status: it.response.status,
-      headers: redactHeaders(it.response.headers, patterns, drop),
-      body: redactBody(it.response.body, patterns, false),
-    },
-  };
-}
-
-/**
- * A function applying the built-in request redaction of {@link redactInteractionBuiltin}
- * (dropped headers, key-like values in the URL and JSON body) with the patterns compiled once:
- * used on every intercepted request, so it compares with the redacted recordings.
- */
-export function requestRedactor(options?: RedactOptions): (request: CassetteRequest) => CassetteRequest {
-  const patterns = secretPatterns(options);
-  const drop = new Set([...DEFAULT_DROP_HEADERS, ...(options?.dropHeaders ?? [])].map((h) => h.toLowerCase()));
-  return (request) => ({
-    method: request.method,
-    uri: redactUrl(request.uri, patterns),
-    headers: redactHeaders(request.headers, patterns, drop),
-    body: redactBody(request.body, patterns, true),
-  });
-}
-
-/** Built-in redaction followed by the user's `redact` hook. */
-export function redactInteraction(it: Interaction, options?: RedactOptions): Interaction {
-  const base = redactInteractionBuiltin(it, options);
-  if (options?.redact === undefined) return base;
-  return options.redact(base) ?? base;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
 function preview(secret: string): string {
   const head = secret.slice(0, Math.min(6, Math.floor(secret.length / 3)));
   return `${head}… (${secret.length} chars)`;
 }
 
-function scanValue(v: unknown, location: string, patterns: readonly SecretPattern[], out: SecretFinding[]): void {
-  if (typeof v === 'string') {
-    for (const { name, pattern } of patterns) {
-      for (const m of v.matchAll(pattern)) out.push({ location, preview: preview(m[0]), rule: name });
-    }
-  } else if (Array.isArray(v)) v.forEach((x, i) => scanValue(x, `${location}[${i}]`, patterns, out));
-  else if (typeof v === 'object' && v !== null)
-    for (const [k, x] of Object.entries(v)) scanValue(x, `${location}.${k}`, patterns, out);
+/** A name-redacted value: strings and numbers become REDACTED (empty strings stay), structure is kept. */
+function redactAll(v: unknown): unknown {
+  if (typeof v === 'string') return v === '' ? v : REDACTED;
+  if (typeof v === 'number' || typeof v === 'bigint') return REDACTED;
+  if (Array.isArray(v)) return v.map(redactAll);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactAll(x)]));
+  return v;
 }
 
-function bodyForScan(b: CassetteBody): unknown {
-  switch (b.kind) {
-    case 'json':
-      return b.value;
-    case 'text':
-      return b.text;
-    case 'sse':
-      return b.events.map((e) => e.data);
-    case 'base64':
-      return Buffer.from(b.data, 'base64').toString('latin1');
-    case 'none':
-      return undefined;
-    default: {
-      const never: never = b;
-      return never;
+/** The first leaf under a secret name that is not redacted, `undefined` when all are. */
+function liveLeaf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v === '' || v === REDACTED ? undefined : v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const l = liveLeaf(x);
+      if (l !== undefined) return l;
+    }
+    return undefined;
+  }
+  if (typeof v === 'object' && v !== null) return liveLeaf(Object.values(v));
+  return undefined;
+}
+
+function headerValue(headers: HeaderMap, name: string): string {
+  return (headers[name] ?? []).join(', ');
+}
+
+function decodeName(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+const FORM_SHAPE = /^[A-Za-z0-9_.~%+[\]-]+=[^&\s]*(&[A-Za-z0-9_.~%+[\]-]+=?[^&\s]*)*$/;
+
+/** The three layers compiled once: names, token formats, known secrets; and the headers to drop. */
+export class SecretDetector {
+  readonly names: SecretNames;
+  readonly values: SecretValues;
+  readonly drop: ReadonlySet<string>;
+
+  /**
+   * @param options redaction settings.
+   * @param env an extra environment whose secret-looking values are known secrets (the
+   *   cassette's `env` option), read with `process.env` unless `secretEnv` is false.
+   */
+  constructor(
+    readonly options: RedactOptions = {},
+    env?: Env,
+  ) {
+    const regs = registeredSecrets();
+    const allNames = [...(options.secretNames ?? []), ...regs.flatMap((r) => r.names ?? [])];
+    this.names = new SecretNames({
+      names: allNames.filter((n): n is string => typeof n === 'string'),
+      patterns: allNames.filter((n): n is RegExp => n instanceof RegExp),
+    });
+    const values = [...(options.secretValues ?? []), ...regs.flatMap((r) => r.values ?? [])];
+    if (options.secretEnv !== false) values.push(...envSecrets([process.env, env]));
+    this.values = new SecretValues({ patterns: [...(options.secretPatterns ?? []), ...regs.flatMap((r) => r.patterns ?? [])], values });
+    this.drop = new Set([...DEFAULT_DROP_HEADERS, ...(options.dropHeaders ?? [])].map((h) => h.toLowerCase()));
+  }
+
+  /** The built-in redaction of a request (no user hook): what incoming requests get before matching. */
+  redactRequest(request: CassetteRequest): CassetteRequest {
+    return new Pass(this, false).request(request);
+  }
+
+  /** The built-in redaction of an interaction (no user hook). */
+  redactBuiltin(it: Interaction): Interaction {
+    const pass = new Pass(this, false);
+    return { request: pass.request(it.request), response: pass.response(it.response) };
+  }
+
+  /** The built-in redaction of an interaction followed by the user's `redact` hook. */
+  redactInteraction(it: Interaction): Interaction {
+    const base = this.redactBuiltin(it);
+    return this.options.redact === undefined ? base : (this.options.redact(base) ?? base);
+  }
+
+  /** What in `it` would be redacted: secret-named values not redacted, token formats, known secrets, headers to drop. */
+  scanInteraction(it: Interaction, index: number): SecretFinding[] {
+    const pass = new Pass(this, true, `interactions[${index}]`);
+    pass.request(it.request);
+    pass.response(it.response);
+    return pass.findings;
+  }
+
+  /** Token formats and known secrets in raw text (any file), each with its 1-based line. */
+  scanText(text: string): SecretFinding[] {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    return this.values.find(text).map((m) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] ?? 0) <= m.index) lo = mid;
+        else hi = mid - 1;
+      }
+      return { location: `line ${lo + 1}`, line: lo + 1, preview: preview(m.text), rule: m.rule };
+    });
+  }
+}
+
+/** One walk over an interaction, either redacting (returns new values) or scanning (collects findings). */
+class Pass {
+  readonly findings: SecretFinding[] = [];
+  private readonly path: string[] = [];
+
+  constructor(
+    private readonly d: SecretDetector,
+    private readonly scan: boolean,
+    root = '',
+  ) {
+    if (root !== '') this.path.push(root);
+  }
+
+  private within<T>(step: string, f: () => T): T {
+    this.path.push(step);
+    try {
+      return f();
+    } finally {
+      this.path.pop();
+    }
+  }
+
+  private at(): string {
+    return this.path.join('').replace(/^\./, '');
+  }
+
+  private named(v: unknown, name: string): unknown {
+    if (!this.scan) return redactAll(v);
+    const live = liveLeaf(v);
+    if (live !== undefined) this.findings.push({ location: this.at(), preview: preview(live), rule: `secret name '${name}'` });
+    return v;
+  }
+
+  private text(s: string): string {
+    if (!this.scan) return this.d.values.replace(s);
+    for (const m of this.d.values.find(s)) this.findings.push({ location: this.at(), preview: preview(m.text), rule: m.rule });
+    return s;
+  }
+
+  request(r: CassetteRequest): CassetteRequest {
+    return this.within('.request', () => ({
+      method: r.method,
+      uri: this.within('.uri', () => this.url(r.uri)),
+      headers: this.headers(r.headers),
+      body: this.within('.body', () => this.body(r.body, r.headers)),
+    }));
+  }
+
+  response(r: CassetteResponse): CassetteResponse {
+    return this.within('.response', () => ({
+      status: r.status,
+      headers: this.headers(r.headers),
+      body: this.within('.body', () => this.body(r.body, r.headers)),
+    }));
+  }
+
+  headers(h: HeaderMap): HeaderMap {
+    const out: HeaderMap = {};
+    for (const [k, vs] of Object.entries(h)) {
+      const lower = k.toLowerCase();
+      this.within(`.headers.${k}`, () => {
+        if (this.d.drop.has(lower)) {
+          if (!this.scan) return;
+          vs.forEach((v, j) => v !== REDACTED && this.findings.push({ location: `${this.at()}[${j}]`, preview: preview(v), rule: 'credential header' }));
+          out[k] = vs;
+        } else if (this.d.names.test(k)) out[k] = this.named(vs, k) as string[];
+        else out[k] = vs.map((v, j) => this.within(`[${j}]`, () => (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? this.url(v) : this.text(v))));
+      });
+    }
+    return out;
+  }
+
+  /** `name=value` pairs joined by `&` (a query string or a URL-encoded form): secret names get REDACTED, spelling kept. */
+  private pairs(s: string): string {
+    return s
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 0) return pair;
+        const name = decodeName(pair.slice(0, eq));
+        const value = decodeName(pair.slice(eq + 1));
+        return this.within(`[${name}]`, () => {
+          if (this.d.names.test(name)) return this.named(value, name) === REDACTED ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+          // a token inside an encoded value (`Bearer+…`, `%2B`) is seen decoded
+          const redacted = this.text(value);
+          return redacted === value ? pair : `${pair.slice(0, eq)}=${encodeURIComponent(redacted)}`;
+        });
+      })
+      .join('&');
+  }
+
+  url(uri: string): string {
+    const q = uri.indexOf('?');
+    let out = uri;
+    if (q >= 0) {
+      const hashAt = uri.indexOf('#', q);
+      out = uri.slice(0, q + 1) + this.pairs(uri.slice(q + 1, hashAt < 0 ? undefined : hashAt)) + (hashAt < 0 ? '' : uri.slice(hashAt));
+    }
+    return this.text(out);
+  }
+
+  json(v: unknown, parentKey?: string): unknown {
+    if (typeof v === 'string') return this.jsonString(v);
+    if (Array.isArray(v)) {
+      let changed = false;
+      const out = v.map((x, i) => {
+        const y = this.within(`[${i}]`, () => this.json(x));
+        if (y !== x) changed = true;
+        return y;
+      });
+      return changed ? out : v;
+    }
+    if (typeof v === 'object' && v !== null) {
+      const obj = v as Record<string, unknown>;
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      // JSON schema property names and logprob tokens are names and text, not secrets
+      const schemaProps = parentKey === 'properties';
+      const logprob = 'logprob' in obj;
+      for (const [k0, x] of Object.entries(obj)) {
+        const k = this.within(`.${k0}`, () => this.text(k0));
+        const secret = !schemaProps && !(logprob && k0 === 'token') && this.d.names.test(k0);
+        const y = this.within(`.${k0}`, () => (secret ? this.named(x, k0) : this.json(x, k0)));
+        if (y !== x || k !== k0) changed = true;
+        out[k] = y;
+      }
+      return changed ? out : v;
+    }
+    return v;
+  }
+
+  /** A JSON string value: JSON held in it (tool-call arguments) is walked too, then layers 2 and 3. */
+  private jsonString(s: string): string {
+    let out = s;
+    const c = s.trimStart()[0];
+    if ((c === '{' || c === '[') && s.length > 1) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(s);
+      } catch {
+        parsed = undefined;
+      }
+      if (typeof parsed === 'object' && parsed !== null) {
+        const walked = this.json(parsed);
+        if (walked !== parsed) out = JSON.stringify(walked);
+      }
+    }
+    return this.text(out);
+  }
+
+  private multipart(text: string, boundary: string): string {
+    const sep = `--${boundary}`;
+    return text
+      .split(sep)
+      .map((part) => {
+        const headEnd = part.indexOf('\r\n\r\n');
+        if (headEnd < 0) return part;
+        const name = /\bname="([^"]*)"/i.exec(part.slice(0, headEnd))?.[1];
+        if (name === undefined || !this.d.names.test(name)) return part;
+        const bodyEnd = part.endsWith('\r\n') ? part.length - 2 : part.length;
+        const value = part.slice(headEnd + 4, bodyEnd);
+        return this.within(`[${name}]`, () => (this.named(value, name) === REDACTED ? `${part.slice(0, headEnd + 4)}${REDACTED}${part.slice(bodyEnd)}` : part));
+      })
+      .join(sep);
+  }
+
+  /** Text of a body: JSON (kept as text when big), multipart fields and URL-encoded forms by name, then layers 2 and 3. */
+  private bodyText(text: string, contentType: string): string {
+    if (/^\s*[[{]/.test(text)) return this.jsonString(text);
+    const boundary = /multipart\/[^;]*;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];
+    let out = text;
+    if (boundary !== undefined) out = this.multipart(out, boundary);
+    else if (/x-www-form-urlencoded/i.test(contentType) || FORM_SHAPE.test(out)) out = this.pairs(out);
+    return this.text(out);
+  }
+
+  body(b: CassetteBody, headers: HeaderMap): CassetteBody {
+    const contentType = headerValue(headers, 'content-type');
+    switch (b.kind) {
+      case 'none':
+        return b;
+      case 'json': {
+        const value = this.json(b.value);
+        return value === b.value ? b : { kind: 'json', value };
+      }
+      case 'text':
+        return { kind: 'text', text: this.bodyText(b.text, contentType) };
+      case 'base64': {
+        // the bytes, one character each, so secrets inside binary data are seen
+        const bytes = this.within('(bytes)', () => this.bodyText(Buffer.from(b.data, 'base64').toString('latin1'), contentType));
+        return { kind: 'base64', data: this.text(Buffer.from(bytes, 'latin1').toString('base64')) };
+      }
+      case 'sse':
+        return {
+          kind: 'sse',
+          events: b.events.map((e, i) =>
+            this.within(`.events[${i}]`, () => ({
+              ...e,
+              ...(e.event === undefined ? {} : { event: this.text(e.event) }),
+              ...(e.id === undefined ? {} : { id: this.text(e.id) }),
+              data: this.jsonString(e.data),
+            })),
+          ),
+        };
+      default: {
+        const never: never = b;
+        return never;
+      }
     }
   }
 }
 
+/** Built-in redaction followed by the user's `redact` hook (environment: `process.env`). */
+export function redactInteraction(it: Interaction, options?: RedactOptions): Interaction {
+  return new SecretDetector(options).redactInteraction(it);
+}
+
 /**
- * Scans interactions for values that look like live secrets (patterns in use, and any header
- * that should have been dropped). Findings carry a location and a masked preview only.
+ * Scans interactions for anything redaction would still change: secret-named values,
+ * token formats, known secrets, headers that should have been dropped. Findings carry a
+ * location and a masked preview only.
  */
-export function scanInteractions(interactions: readonly Interaction[], options?: RedactOptions): SecretFinding[] {
-  const patterns = secretPatterns(options);
-  const drop = new Set([...DEFAULT_DROP_HEADERS, ...(options?.dropHeaders ?? [])].map((h) => h.toLowerCase()));
-  drop.delete('x-interceptors-internal-request-id');
-  const out: SecretFinding[] = [];
-  interactions.forEach((it, i) => {
-    for (const side of ['request', 'response'] as const) {
-      const at = `interactions[${i}].${side}`;
-      for (const [k, vs] of Object.entries(it[side].headers)) {
-        if (drop.has(k.toLowerCase()))
-          vs.forEach((v, j) => v !== REDACTED && out.push({ location: `${at}.headers.${k}[${j}]`, preview: preview(v), rule: 'credential header' }));
-        else scanValue(vs, `${at}.headers.${k}`, patterns, out);
-      }
-      scanValue(bodyForScan(it[side].body), `${at}.body`, patterns, out);
-    }
-    scanValue(it.request.uri, `interactions[${i}].request.uri`, patterns, out);
-  });
-  return out;
+export function scanInteractions(interactions: readonly Interaction[], options?: RedactOptions, env?: Env): SecretFinding[] {
+  const d = new SecretDetector(options, env);
+  return interactions.flatMap((it, i) => d.scanInteraction(it, i));
 }

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, aroundEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server.js';
 import { readCassette } from './format.js';
 import { cassettePathForTest, sanitizeTestName, useCassette, useCassettePerTest } from './use-cassette.js';
@@ -77,9 +77,10 @@ const ask = async (client: OpenAI, content: string): Promise<string | null | und
 
 describe('useCassettePerTest', () => {
   describe('replay', () => {
-    // registered first, so its onTestFinished runs after the cassette's (hooks unwind as a stack)
-    beforeEach(({ task, onTestFinished }) => {
-      if (task.name.startsWith('fails the test')) onTestFinished((ctx) => void (unplayedErrors = [...(ctx.task.result?.errors ?? [])]));
+    // registered first, so it wraps the cassette's aroundEach and sees the test's final result
+    aroundEach(async (runTest, { task }) => {
+      await runTest();
+      if (task.name.startsWith('fails the test')) unplayedErrors = [...(task.result?.errors ?? [])];
     });
     useCassettePerTest({ dir: fixtures, mode: 'none', env: noEnv });
 

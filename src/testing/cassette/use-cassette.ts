@@ -6,17 +6,21 @@
  *   it gets its own cassette, started before the test (a `beforeEach`) and stopped after it.
  *
  * A cassette is stopped when its test finishes (vitest's `onTestFinished`): recordings are
- * written if the test passed, and leftovers or mismatches fail the test. rehearse does not
- * depend on vitest: it is loaded only when this module is imported inside a vitest worker.
+ * written if the test passed, and leftovers or mismatches fail the test. Tests of a
+ * `describe.concurrent` each get their own cassette: the cassette is bound to the test's async
+ * context. rehearse does not depend on vitest: it is looked up only when these functions are
+ * called, from the vitest worker that runs them (no top-level await, so `require()` of
+ * rehearse/testing works).
  */
 import { basename, join } from 'node:path';
 import { UserError } from '../../runtime/index.js';
+import { enterCassetteContext, runWithCassette } from './routing.js';
 import { Cassette, type CassetteOptions } from './with-cassette.js';
 
 /** The parts of vitest used here, typed structurally so rehearse's types do not need vitest. */
 interface VitestTask {
   name: string;
-  result?: { state?: string };
+  result?: { state?: string; errors?: readonly unknown[] };
   suite?: VitestTask;
   file?: { filepath: string };
 }
@@ -26,12 +30,26 @@ interface VitestTestContext {
 }
 interface VitestApi {
   beforeEach(fn: (ctx: VitestTestContext) => unknown): void;
+  /** vitest ≥ 4.1 */
+  aroundEach?(fn: (runTest: () => Promise<void>, ctx: VitestTestContext) => Promise<void>): void;
+  onTestFinished(fn: (ctx: { task: VitestTask }) => unknown): void;
+  expect: { getState(): { testPath?: string | undefined; currentTestName?: string | undefined } };
 }
 
-// Inside a vitest worker, vitest is already loaded: take it now, so `useCassettePerTest` can
-// register hooks synchronously while a describe body is being collected. Elsewhere, nothing.
-const vitestInWorker: VitestApi | undefined =
-  '__vitest_worker__' in globalThis ? ((await import('vitest')) as unknown as VitestApi) : undefined;
+const OUTSIDE_VITEST =
+  'useCassette() works only inside a vitest test: it(\'…\', async () => { await useCassette(); … }). ' +
+  'Elsewhere (node:test, scripts, evals) use withCassette(path, options, fn).';
+
+/**
+ * The vitest API of the running worker, without importing vitest: vitest publishes its module
+ * namespace as `globalThis.__vitest_index__` in its workers (what `import.meta.vitest` reads).
+ * `undefined` outside a vitest worker.
+ */
+function vitestOfWorker(): VitestApi | undefined {
+  if (!('__vitest_worker__' in globalThis)) return undefined;
+  const index = (globalThis as { __vitest_index__?: unknown }).__vitest_index__;
+  return typeof index === 'object' && index !== null && typeof (index as Partial<VitestApi>).beforeEach === 'function' ? (index as VitestApi) : undefined;
+}
 
 /** Options of {@link useCassette} (and, without `name`, of {@link useCassettePerTest}). */
 export interface UseCassetteOptions extends CassetteOptions {
@@ -39,6 +57,18 @@ export interface UseCassetteOptions extends CassetteOptions {
   dir?: string;
   /** File name (without `.yaml`) instead of the sanitised test name. */
   name?: string;
+  /**
+   * The running test's context (`it('x', async (ctx) => { await useCassette({ test: ctx }) })`).
+   * Needed in concurrent tests (`describe.concurrent`, `it.concurrent`), where vitest cannot
+   * tell which test is running from outside it (as for `expect`). Default: vitest's current test.
+   */
+  test?: UseCassetteTestContext;
+}
+
+/** The parts of a vitest test context `useCassette` reads (a vitest `TestContext` fits). */
+export interface UseCassetteTestContext {
+  task: { name: string; suite?: unknown; file?: { filepath: string } | undefined };
+  onTestFinished(fn: (ctx: { task: { result?: { state?: string; errors?: readonly unknown[] } | undefined } }) => unknown): void;
 }
 
 /** Makes a test name safe as a file name: runs of other characters become `-`; describe levels are joined with `__`. */
@@ -68,13 +98,43 @@ export function cassettePathForTest(args: { testPath: string; testName: string; 
  * @throws UserError when called outside a running test; the errors of `Cassette.start`.
  */
 export async function useCassette(options: UseCassetteOptions = {}): Promise<Cassette> {
-  const vitest = await import('vitest');
-  const state = vitest.expect.getState();
-  const testPath = state.testPath;
-  const testName = state.currentTestName;
-  if (testPath === undefined || testName === undefined)
-    throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
-  return startTestCassette({ testPath, testName, options, onTestFinished: (fn) => vitest.onTestFinished(fn) });
+  // bind synchronously, before the first await, so the rest of the test body sees the cassette
+  const binding = enterCassetteContext();
+  let vitest = vitestOfWorker();
+  if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
+  if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
+  const { test, ...rest } = options;
+  let cassette: Cassette;
+  if (test !== undefined) {
+    const testPath = test.task.file?.filepath;
+    if (testPath === undefined) throw new UserError('useCassette({ test }): the test context has no file path');
+    cassette = await startTestCassette({ testPath, testName: testNameOf(test.task as VitestTask), options: rest, onTestFinished: (fn) => test.onTestFinished(fn as never) });
+  } else {
+    const state = vitest.expect.getState();
+    const testPath = state.testPath;
+    const testName = state.currentTestName;
+    if (testPath === undefined || testName === undefined || testName === '')
+      throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
+    const api = vitest;
+    cassette = await startTestCassette({
+      testPath,
+      testName,
+      options: rest,
+      onTestFinished: (fn) => {
+        try {
+          api.onTestFinished(fn);
+        } catch (e) {
+          throw new UserError(
+            'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
+              "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
+            { cause: e },
+          );
+        }
+      },
+    });
+  }
+  binding.bind(cassette);
+  return cassette;
 }
 
 /**
@@ -98,13 +158,27 @@ export async function useCassette(options: UseCassetteOptions = {}): Promise<Cas
  * @throws UserError when not called while vitest collects a test file.
  */
 export function useCassettePerTest(options: Omit<UseCassetteOptions, 'name'> = {}): void {
-  if (vitestInWorker === undefined)
+  const vitest = vitestOfWorker();
+  if (vitest === undefined)
     throw new UserError('useCassettePerTest() must be called in a vitest test file, inside describe() or at its top level.');
-  vitestInWorker.beforeEach(async (ctx) => {
+  const start = async (ctx: VitestTestContext): Promise<Cassette> => {
     const testPath = ctx.task.file?.filepath;
     if (testPath === undefined) throw new UserError('useCassettePerTest(): the running test has no file path');
-    await startTestCassette({ testPath, testName: testNameOf(ctx.task), options, onTestFinished: (fn) => ctx.onTestFinished(fn) });
-  });
+    return startTestCassette({ testPath, testName: testNameOf(ctx.task), options, onTestFinished: (fn) => ctx.onTestFinished(fn) });
+  };
+  if (typeof vitest.aroundEach === 'function') {
+    // the cassette wraps the test's beforeEach hooks, body and afterEach hooks, bound exactly to them
+    vitest.aroundEach(async (runTest, ctx) => {
+      const cassette = await start(ctx);
+      await runWithCassette(cassette, runTest);
+    });
+  } else {
+    // vitest before aroundEach: bind to the context the beforeEach hook shares with the test, if it does
+    vitest.beforeEach(async (ctx) => {
+      const binding = enterCassetteContext();
+      binding.bind(await start(ctx));
+    });
+  }
 }
 
 /** vitest's full test name: describe names and the test name joined with ` > ` (the file left out). */
@@ -127,9 +201,13 @@ async function startTestCassette(args: {
     ...(dir === undefined ? {} : { root: dir }),
     ...(name === undefined ? {} : { name }),
   });
-  const cassette = await Cassette.start(path, cassetteOptions);
+  // register first: if vitest refuses the hook, no cassette is left running
+  let opened: Cassette | undefined;
   args.onTestFinished(async (ctx) => {
-    await cassette.stop({ failed: ctx.task.result?.state === 'fail' });
+    const result = ctx.task.result;
+    const errorMessages = (result?.errors ?? []).map((e) => String((e as { message?: unknown }).message ?? ''));
+    await opened?.stop({ failed: result?.state === 'fail', errorMessages });
   });
-  return cassette;
+  opened = await Cassette.open(path, cassetteOptions);
+  return opened;
 }

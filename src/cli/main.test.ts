@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { main } from './main.js';
 
-const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
+const INDEX = fileURLToPath(new URL('../evals/index.ts', import.meta.url));
 
 const suiteFile = (body: string) => `import { Case, Dataset, EqualsExpected, Evaluator, defineEval } from ${JSON.stringify(INDEX)};\n${body}\n`;
 
@@ -92,6 +92,10 @@ describe('rehearse eval', () => {
     const broken = await run(['eval', 'broken.eval.ts'], dir);
     expect(broken.code).toBe(2);
     expect(broken.err).toMatch(/^rehearse eval: failed to load broken\.eval\.ts: /);
+    // another suite beside a broken one still runs; the exit code is 2 at the end
+    const both = await run(['eval', 'broken.eval.ts', 'ok.eval.ts'], dir);
+    expect(both.code).toBe(2);
+    expect(both.out).toContain('✔ upper: passed');
     const none = await run(['eval', 'empty'], dir);
     expect(none.code).toBe(2);
     expect(none.err).toContain(`${path.join('empty', 'none.eval.ts')} exports no suites made with defineEval`);
@@ -103,7 +107,13 @@ describe('rehearse eval', () => {
     expect(badBaseline.code).toBe(2);
     expect(badBaseline.err).toContain('bad.json: not valid JSON');
     const noFiles = await project({ 'evals/readme.md': '# none' });
-    expect((await run(['eval'], noFiles)).err).toContain('no *.eval.ts files found in evals/');
+    expect((await run(['eval'], noFiles)).err).toContain('no eval files (*.eval.{ts,mts,cts,js,mjs,cjs}) found in evals/');
+  });
+
+  it('rehearse --version prints the package version', async () => {
+    const r = await run(['--version'], tmpdir());
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`);
   });
 
   it('returns 130 with partial reports when aborted', async () => {
@@ -113,6 +123,9 @@ describe('rehearse eval', () => {
     let out = '';
     const code = await main(['eval', '.'], { cwd: dir, stdout: (t) => (out += t), stderr: () => {}, signal: controller.signal });
     expect(code).toBe(130);
-    expect(out).toBe('');
+    // nothing ran, yet every case is listed as cancelled
+    expect(out).toContain('Evaluation Summary: upper (interrupted)');
+    expect(out).toMatch(/Cancelled \(not run\)[\s\S]*│ a +│ not started/);
+    expect(out).toContain('✗ upper: 2 case(s) cancelled');
   });
 });

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+const R = await import(process.env.TREE ?? '../../src/runtime/index.js');
+const T = await import((process.env.TREE ?? '../../src/runtime/index.js').replace('runtime', 'testing'));
+const weather = R.tool({ name: 'get_weather', parameters: z.object({ city: z.string() }), execute: () => 'sunny' });
+const agent = new R.Agent({ model: new T.FunctionModel((m: unknown[]) => (m.length === 1 ? [{ partKind: 'tool-call', toolName: 'get_weather', args: { city: 'Paris' }, toolCallId: 'c1' }] : [{ partKind: 'text', content: 'ok' }])), tools: [weather] });
+for (let i = 0; i < 500; i++) await agent.run('x');
+const c0 = process.cpuUsage();
+const N = Number(process.env.N ?? 5000);
+for (let i = 0; i < N; i++) await agent.run('x');
+const c = process.cpuUsage(c0);
+console.log(process.env.TREE ?? 'agent-api', (c.user + c.system) / N);

@@ -1,0 +1,307 @@
+/**
+ * Runs one case × repeat in isolation (pydantic-evals' `_run_task_and_evaluators`): lifecycle
+ * hooks, the task inside its spans, the evaluators. The result always settles, whatever the
+ * task does: a per-case timeout and an abort signal settle it at once (and abort the task's
+ * `AbortSignal`), and a task still pending when Node's event loop runs empty is failed as
+ * never settled. `runEvaluation` schedules these; distributed runners call it per case.
+ */
+import { performance } from 'node:perf_hooks';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { Case } from './case.js';
+import { EvaluatorContext } from './evaluator-context.js';
+import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
+import type { ReportCase, ReportCaseCancelled, ReportCaseFailure } from './report.js';
+import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner.js';
+import { collectSpansSettled } from './span-collector.js';
+import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
+import { extractSpanTreeMetrics, runWithTaskRun, TaskRun } from './task-run.js';
+import { describeThrown } from './thrown.js';
+
+/** One scheduled run: a case and which repeat of it. */
+export interface PlannedRun<I = unknown, O = unknown, M = unknown> {
+  case: Case<I, O, M>;
+  /** 0-based position of the case in the dataset. */
+  caseIndex: number;
+  /** 1-based repeat number (1 when not repeated). */
+  repeatIndex: number;
+  /** Report name: the case name, `'{case} [i/N]'` when repeated, unnamed cases `'Case {n}'`. */
+  reportName: string;
+  /** Case name before run indexing; set only when repeated. */
+  sourceCaseName: string | undefined;
+}
+
+/** Plans run number `runIndex` (0-based, case-major: all repeats of case 0 first) of `cases × repeat`. */
+export function planRun<I, O, M>(cases: readonly Case<I, O, M>[], runIndex: number, repeat: number): PlannedRun<I, O, M> {
+  const caseIndex = Math.floor(runIndex / repeat);
+  const repeatIndex = (runIndex % repeat) + 1;
+  const c = cases[caseIndex]!;
+  const caseName = c.name ?? `Case ${caseIndex + 1}`;
+  return repeat > 1
+    ? { case: c, caseIndex, repeatIndex, reportName: `${caseName} [${repeatIndex}/${repeat}]`, sourceCaseName: caseName }
+    : { case: c, caseIndex, repeatIndex, reportName: caseName, sourceCaseName: undefined };
+}
+
+/** What one run produced: a finished case, a failure, or a cancellation. */
+export type CaseRunResult<I = unknown, O = unknown, M = unknown> = ReportCase<I, O, M> | ReportCaseFailure<I, O, M> | ReportCaseCancelled<I, O, M>;
+
+/** Which of the three a result is. */
+export function resultKind(r: CaseRunResult): 'case' | 'failure' | 'cancelled' {
+  if ('errorMessage' in r) return 'failure';
+  if ('output' in r) return 'case';
+  return 'cancelled';
+}
+
+/** Everything `runCase` needs. */
+export interface RunCaseArgs<I, O, M> {
+  planned: PlannedRun<I, O, M>;
+  task: Task<I, O>;
+  taskName: string;
+  /** The dataset's evaluators (the case's own run first). */
+  evaluators: readonly Evaluator<I, O, M>[];
+  options: Pick<EvaluateOptions<I, O, M>, 'lifecycle' | 'retryTask' | 'retryEvaluators' | 'timeoutMs'>;
+  /** Aborting settles the run as cancelled (`'aborted'`) and aborts the task's signal. */
+  signal?: AbortSignal | undefined;
+  /** From `ensureEvalTracing()`: set when spans cannot be recorded. */
+  recordingError?: SpanTreeRecordingError | undefined;
+}
+
+/** Thrown into a timed-out task's `AbortSignal` (its `reason`). */
+export class CaseTimeoutError extends Error {
+  override readonly name = 'CaseTimeoutError' as const;
+  constructor(readonly caseName: string, readonly timeoutMs: number) {
+    super(`case '${caseName}' did not finish within ${timeoutMs} ms (timeoutMs); its task was aborted`);
+  }
+}
+
+/** The never-settled error recorded for a case still pending when the event loop ran empty. */
+export class CaseNeverSettledError extends Error {
+  override readonly name = 'CaseNeverSettledError' as const;
+  constructor(readonly caseName: string) {
+    super(
+      `case '${caseName}' never settled: its task (or a hook or evaluator) awaited a promise that nothing could resolve ` +
+        '(Node had no timer, socket or other work left)',
+    );
+  }
+}
+
+// Runs in flight, failed as never settled when the process would otherwise exit (`beforeExit`
+// fires only when the event loop is empty, so nothing else can settle them).
+const inFlight = new Set<() => void>();
+const onBeforeExit = () => {
+  for (const settle of [...inFlight]) settle();
+};
+function track(settleNeverSettled: () => void): void {
+  if (inFlight.size === 0) process.on('beforeExit', onBeforeExit);
+  inFlight.add(settleNeverSettled);
+}
+function untrack(settleNeverSettled: () => void): void {
+  if (inFlight.delete(settleNeverSettled) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
+}
+
+const tracer = () => trace.getTracer('rehearse-evals');
+
+function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
+  const c = planned.case;
+  const out: { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } = { name: planned.reportName, inputs: c.inputs };
+  if (c.metadata !== undefined) out.metadata = c.metadata;
+  if (c.expectedOutput !== undefined) out.expectedOutput = c.expectedOutput;
+  if (planned.sourceCaseName !== undefined) out.sourceCaseName = planned.sourceCaseName;
+  return out;
+}
+
+function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status: ReportCaseFailure['status'] = 'error'): ReportCaseFailure<I, O, M> {
+  return { ...commonFields(planned), status, ...describeThrown(error) };
+}
+
+// One abort listener per evaluation signal, settling every run in flight under it.
+const inFlightBySignal = new WeakMap<AbortSignal, Set<CaseRun<unknown, unknown, unknown>>>();
+function watch(signal: AbortSignal, run: CaseRun<unknown, unknown, unknown>): void {
+  let runs = inFlightBySignal.get(signal);
+  if (!runs) {
+    const set = (runs = new Set());
+    inFlightBySignal.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const r of [...set]) r.cancel(signal.reason);
+    }, { once: true });
+  }
+  runs.add(run);
+}
+
+/** One run in flight: settles once, from its body, its timeout, an abort or the never-settled check. */
+class CaseRun<I, O, M> {
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+  private aborted = false;
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private resolve!: (r: CaseRunResult<I, O, M>) => void;
+  readonly promise: Promise<CaseRunResult<I, O, M>>;
+  private readonly neverSettled = () => this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
+
+  constructor(private readonly args: RunCaseArgs<I, O, M>) {
+    this.promise = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  /** The task's signal, made on first use (most tasks never read it). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  private abortTask(reason: unknown): void {
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  start(): Promise<CaseRunResult<I, O, M>> {
+    const { planned, signal, options } = this.args;
+    track(this.neverSettled);
+    if (signal) watch(signal, this as CaseRun<unknown, unknown, unknown>);
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        const error = new CaseTimeoutError(planned.reportName, timeoutMs);
+        this.abortTask(error);
+        this.settle(failureOf(planned, error, 'timed-out'));
+      }, timeoutMs);
+    }
+    runCaseBody(this.args, this).then(
+      (r) => this.settle(r),
+      (error: unknown) => this.settle(failureOf(planned, error)),
+    );
+    return this.promise;
+  }
+
+  /** Settles as cancelled (`'aborted'`) and aborts the task's signal. */
+  cancel(reason: unknown): void {
+    if (this.done) return;
+    this.abortTask(reason);
+    this.settle({ ...commonFields(this.args.planned), reason: 'aborted' });
+  }
+
+  private settle(r: CaseRunResult<I, O, M>): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.args.signal) inFlightBySignal.get(this.args.signal)?.delete(this as CaseRun<unknown, unknown, unknown>);
+    untrack(this.neverSettled);
+    this.resolve(r);
+  }
+}
+
+/**
+ * Runs one planned case. Never rejects: the result is a `ReportCase`, a `ReportCaseFailure`
+ * (status `'error'`, `'timed-out'` or `'never-settled'`) or a `ReportCaseCancelled`.
+ */
+export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunResult<I, O, M>> {
+  if (args.signal?.aborted) return Promise.resolve({ ...commonFields(args.planned), reason: 'not-started' });
+  return new CaseRun(args).start();
+}
+
+async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
+  const { planned, taskName, options } = args;
+  return tracer().startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
+    const t0 = performance.now();
+    const common = commonFields(planned) as ReportCase<I, O, M>;
+    const sc = caseSpan.spanContext();
+    if (sc.traceId !== '00000000000000000000000000000000') {
+      common.traceId = sc.traceId;
+      common.spanId = sc.spanId;
+    }
+    let lifecycle: CaseLifecycle<I, O, M> | undefined;
+    let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
+    try {
+      lifecycle = options.lifecycle?.(planned.case);
+      if (lifecycle?.setup) await lifecycle.setup();
+      let ctx = await runTask(args, run);
+      if (lifecycle?.prepareContext) ctx = await lifecycle.prepareContext(ctx);
+      const caseEvaluators = planned.case.evaluators;
+      const all = caseEvaluators.length ? [...caseEvaluators, ...args.evaluators] : args.evaluators;
+      const maybe = all.map((e) => runEvaluatorFast(e, ctx, options.retryEvaluators));
+      // synchronous evaluators (the common case) need no promise
+      const outputs = maybe.some((o) => o instanceof Promise) ? await Promise.all(maybe) : (maybe as (EvaluationResult[] | EvaluatorFailure)[]);
+      const evaluationResults: EvaluationResult[] = [];
+      const evaluatorFailures: EvaluatorFailure[] = [];
+      for (const o of outputs) {
+        if (Array.isArray(o)) for (const r of o) evaluationResults.push(r);
+        else evaluatorFailures.push(o);
+      }
+      const grouped = groupEvaluationResults(evaluationResults);
+      result = common;
+      result.output = ctx.output;
+      result.scores = grouped.scores;
+      result.labels = grouped.labels;
+      result.assertions = grouped.assertions;
+      result.metrics = ctx.metrics;
+      result.attributes = ctx.attributes;
+      result.taskDurationMs = ctx.durationMs;
+      result.totalDurationMs = 0;
+      result.evaluatorFailures = evaluatorFailures;
+    } catch (error) {
+      markError(caseSpan, error);
+      result = { ...common, status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
+    }
+    try {
+      if (lifecycle?.teardown) await lifecycle.teardown(result);
+    } catch (error) {
+      // a failing teardown stays with its case: an evaluator-like failure on a finished case,
+      // a note on a failed one
+      const d = describeThrown(error);
+      if ('errorMessage' in result) result.errorMessage += `; teardown also failed: ${d.errorMessage}`;
+      else result.evaluatorFailures.push({ name: 'teardown', ...d, source: 'CaseLifecycle' });
+    } finally {
+      caseSpan.end();
+    }
+    if (!('errorMessage' in result)) result.totalDurationMs = performance.now() - t0;
+    return result;
+  });
+}
+
+function markError(span: Span, error: unknown): void {
+  if (error instanceof Error) span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error).errorMessage });
+}
+
+async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<EvaluatorContext<I, O, M>> {
+  const { planned, taskName } = args;
+  const c = planned.case;
+  const taskContext: TaskContext = {
+    get signal() {
+      return run.signal;
+    },
+    caseName: planned.reportName,
+    repeatIndex: planned.repeatIndex,
+  };
+  const once = () =>
+    tracer().startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
+      const run = new TaskRun();
+      const t0 = performance.now();
+      const settled = await collectSpansSettled(() => runWithTaskRun(run, async () => args.task(c.inputs, taskContext)));
+      const durationMs = performance.now() - t0;
+      if (!settled.ok) {
+        markError(span, settled.error);
+        span.end();
+        throw settled.error;
+      }
+      span.end();
+      return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
+    });
+  const retry = args.options.retryTask;
+  const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
+  extractSpanTreeMetrics(taskRun, args.recordingError ? undefined : spanTree);
+  return new EvaluatorContext<I, O, M>({
+    name: planned.reportName,
+    inputs: c.inputs,
+    metadata: c.metadata,
+    expectedOutput: c.expectedOutput,
+    output,
+    durationMs,
+    spanTree: args.recordingError ?? (spanTree instanceof SpanTree ? spanTree : new SpanTree()),
+    attributes: taskRun.attributes,
+    metrics: taskRun.metrics,
+  });
+}
