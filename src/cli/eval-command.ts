@@ -6,12 +6,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { EvalSuite } from '../evals/define-eval.js';
 import { EvaluationReport, type EvaluationReportData } from '../evals/report.js';
+import type { EvaluateOptions } from '../evals/runner.js';
 import { EvalRun, type EvalOutputOptions, type EvalRunJson } from './eval-run.js';
 import { findEvalFiles, loadSuites, UsageError } from './load-suites.js';
 import type { CliCommand, CliContext } from './command.js';
 import { parseNumber, parsePositiveInt } from './parse.js';
+
+/** An integer >= 0. */
+function parseNonNegativeInt(value: string): number {
+  return value === '0' ? 0 : parsePositiveInt(value);
+}
 
 /** Options of `rehearse eval` after parsing. */
 export interface EvalCommandOptions extends EvalOutputOptions {
@@ -19,6 +27,40 @@ export interface EvalCommandOptions extends EvalOutputOptions {
   maxConcurrency?: number;
   timeout?: number;
   repeat?: number;
+  /** Local worker processes: run the cases as durable workflows on a DBOS queue (src/dbos). */
+  workers?: number;
+  /** PostgreSQL of a distributed run (default: DATABASE_URL, else an embedded server). */
+  databaseUrl?: string;
+  /** Database connections per worker. */
+  poolSize?: number;
+}
+
+/** How the coordinator starts a local worker: this CLI's own bin, `rehearse worker`. */
+function localWorkerCommand(): { command: string; args: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const bin = path.join(path.dirname(here), here.endsWith('.ts') ? 'bin.ts' : 'bin.js');
+  return { command: process.execPath, args: [...(bin.endsWith('.ts') ? ['--import', 'tsx'] : []), bin, 'worker'] };
+}
+
+/**
+ * `--workers N`: every case × repeat of every suite as a durable workflow on N local worker
+ * processes; the reports arrive together when all cases are done.
+ */
+async function runOnWorkers(named: { file: string; exportName: string; suite: EvalSuite; name: string; repeat: number }[], opts: EvalCommandOptions, ctx: CliContext, run: EvalRun): Promise<void> {
+  if (opts.timeout) ctx.err('rehearse eval: --timeout is not applied with --workers (the suites’ own timeoutMs is)\n');
+  const { evaluateOnWorkers } = await import('../dbos/index.js');
+  const reports = await evaluateOnWorkers(
+    named.map((s) => ({ file: s.file, exportName: s.exportName, suite: s.suite, name: s.name, repeat: s.repeat })),
+    {
+      workers: opts.workers ?? 0,
+      cwd: ctx.cwd,
+      workerCommand: localWorkerCommand(),
+      ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
+      ...(opts.maxConcurrency !== undefined ? { workerConcurrency: opts.maxConcurrency } : {}),
+    },
+  );
+  reports.forEach((r, i) => run.done(i, r));
 }
 
 function readBaseline(text: string, file: string): Map<string, EvaluationReport> {
@@ -41,8 +83,18 @@ function readBaseline(text: string, file: string): Map<string, EvaluationReport>
   }
 }
 
+/**
+ * How one suite is evaluated: by default in this process (`dataset.evaluate`). A distributed
+ * runner (e.g. `--workers N`) passes its own, built from `runCase` / `assembleReport`; it must
+ * honour `options.signal` and call `options.onStart` so Ctrl-C keeps its guarantees.
+ */
+export type SuiteEvaluator = (suite: EvalSuite, options: EvaluateOptions) => Promise<EvaluationReport>;
+
+/** `dataset.evaluate(task, options)`. */
+export const evaluateInProcess: SuiteEvaluator = (suite, options) => suite.dataset.evaluate(suite.task, options);
+
 /** Runs the eval command; resolves to the exit code. */
-export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, ctx: CliContext): Promise<number> {
+export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, ctx: CliContext, evaluateSuite: SuiteEvaluator = evaluateInProcess): Promise<number> {
   const files: string[] = [];
   for (const p of paths) files.push(...(await findEvalFiles(path.resolve(ctx.cwd, p))));
   if (!files.length) throw new UsageError(`no eval files (*.eval.{ts,mts,cts,js,mjs,cjs}) found in ${paths.join(', ')}`);
@@ -62,11 +114,15 @@ export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, 
   }));
   const run = new EvalRun(named, errors, opts, ctx, baseline);
   ctx.onRun?.(run);
+  if (opts.workers !== undefined) {
+    await runOnWorkers(named, opts, ctx, run);
+    return run.finish(!!ctx.signal?.aborted);
+  }
   let suiteError = false;
   for (const [index, { suite, name, repeat }] of named.entries()) {
     if (ctx.signal?.aborted) break;
     try {
-      const report = await suite.dataset.evaluate(suite.task, {
+      const report = await evaluateSuite(suite, {
         progress: true,
         ...suite.options,
         name,
@@ -109,6 +165,9 @@ export const evalCommand: CliCommand = {
       .option('--include-reasons', 'show evaluator reasons')
       .option('--include-trajectory', 'show recorded tool calls')
       .option('--include-runs', 'with repeats, also list every run')
+      .option('--workers <n>', 'run the cases as durable workflows on n local worker processes (DBOS); 0: only workers started with rehearse worker', parseNonNegativeInt)
+      .option('--database-url <url>', 'with --workers: PostgreSQL of the run (default: DATABASE_URL, else an embedded server)')
+      .option('--pool-size <n>', 'with --workers: database connections per worker (default 10)', parsePositiveInt)
       .action(async (paths: string[], opts: EvalCommandOptions) => {
         ctx.setExitCode(await runEvalCommand(paths, opts, ctx));
       });

@@ -9,6 +9,7 @@ import type { CliCommand, CliContext } from './command.js';
 import { evalCommand } from './eval-command.js';
 import type { EvalRun } from './eval-run.js';
 import { UsageError } from './load-suites.js';
+import { workerCommand } from './worker-command.js';
 
 /** Where `main` writes and resolves paths; defaults to the process's. */
 export interface CliIO {
@@ -45,7 +46,7 @@ const cassetteCommands: CliCommand = {
 };
 
 /** Every subcommand, in help order. */
-export const COMMANDS: CliCommand[] = [evalCommand, cassetteCommands];
+export const COMMANDS: CliCommand[] = [evalCommand, workerCommand, cassetteCommands];
 
 /** The package version (`rehearse --version`). */
 export function packageVersion(): string {

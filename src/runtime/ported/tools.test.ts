@@ -75,7 +75,7 @@ describe('ported from tests/test_tools.py', () => {
 
   it('test_repeat_tool: two tools with one name are refused [test_tools.py]', () => {
     const t = tool({ name: 'bar', parameters: z.object({}), execute: () => 1 });
-    expect(() => new Agent({ tools: [t, t] })).toThrow("Tool name conflicts with existing tool: 'bar'");
+    expect(() => new Agent({ tools: [t, t] })).toThrow(/Tool name conflicts with existing tool: 'bar'/);
     expect(() => new Agent({ tools: [t] }).tool(t)).toThrow(UserError);
   });
 

@@ -1,0 +1,18 @@
+export { DBOSAgent } from './dbos-agent.js';
+export type { DBOSAgentOptions, WorkflowInput, WorkflowRecord } from './dbos-agent.js';
+export { DBOSModel } from './dbos-model.js';
+export type { DurableStreamEvent, EventStreamHandler, StepConfig } from './dbos-model.js';
+export type { DBOSParallelExecutionMode } from './tool-events.js';
+export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { launchDBOS, resolveSystemDatabaseUrl } from './launch.js';
+export type { LaunchOptions, LaunchedDBOS } from './launch.js';
+export { reviveError, serializeError } from './step-outcome.js';
+export type { SerializedError, StepOutcome } from './step-outcome.js';
+export { evaluateOnWorkers, planWorkflows } from './eval-coordinator.js';
+export type { DistributedEvalOptions, DistributedSuite, LocalWorker } from './eval-coordinator.js';
+export { runWorker, EVAL_APP_NAME } from './eval-worker.js';
+export type { WorkerOptions } from './eval-worker.js';
+export { EVAL_APP_VERSION, EVAL_CASE_WORKFLOW, EVAL_QUEUE, registerEvalCaseWorkflow, runEvalCase } from './eval-case.js';
+export type { EvalCaseInput, EvalCaseOutput } from './eval-case.js';
+export { checkConnectionBudget, serverMaxConnections } from './pg-admin.js';
