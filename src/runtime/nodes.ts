@@ -72,8 +72,10 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
   const out = state.output;
+  const toolsetHas = state.toolset.hasInstructions;
+  if (state.instructions.length === 0 && !toolsetHas && out.promptedTemplate === undefined && out.promptedInstructions === undefined) return undefined;
   const parts = state.instructions.length === 0 ? [] : await agentInstructions(state);
-  if (state.toolset.hasInstructions) await toolsetInstructions(state, parts);
+  if (toolsetHas) await toolsetInstructions(state, parts);
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
   } else if (out.promptedInstructions !== undefined) parts.push(out.promptedInstructions);
