@@ -8,12 +8,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { EvalSuite } from '../evals/define-eval.js';
 import { EvaluationReport, type EvaluationReportData } from '../evals/report.js';
+import type { EvaluateOptions } from '../evals/runner.js';
 import { EvalRun, type EvalOutputOptions, type EvalRunJson } from './eval-run.js';
 import { findEvalFiles, loadSuites, UsageError } from './load-suites.js';
 import type { CliCommand, CliContext } from './command.js';
 import { parseNumber, parsePositiveInt } from './parse.js';
-import type { EvalSuite } from '../evals/define-eval.js';
 
 /** An integer >= 0. */
 function parseNonNegativeInt(value: string): number {
@@ -82,8 +83,18 @@ function readBaseline(text: string, file: string): Map<string, EvaluationReport>
   }
 }
 
+/**
+ * How one suite is evaluated: by default in this process (`dataset.evaluate`). A distributed
+ * runner (e.g. `--workers N`) passes its own, built from `runCase` / `assembleReport`; it must
+ * honour `options.signal` and call `options.onStart` so Ctrl-C keeps its guarantees.
+ */
+export type SuiteEvaluator = (suite: EvalSuite, options: EvaluateOptions) => Promise<EvaluationReport>;
+
+/** `dataset.evaluate(task, options)`. */
+export const evaluateInProcess: SuiteEvaluator = (suite, options) => suite.dataset.evaluate(suite.task, options);
+
 /** Runs the eval command; resolves to the exit code. */
-export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, ctx: CliContext): Promise<number> {
+export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, ctx: CliContext, evaluateSuite: SuiteEvaluator = evaluateInProcess): Promise<number> {
   const files: string[] = [];
   for (const p of paths) files.push(...(await findEvalFiles(path.resolve(ctx.cwd, p))));
   if (!files.length) throw new UsageError(`no eval files (*.eval.{ts,mts,cts,js,mjs,cjs}) found in ${paths.join(', ')}`);
@@ -111,7 +122,7 @@ export async function runEvalCommand(paths: string[], opts: EvalCommandOptions, 
   for (const [index, { suite, name, repeat }] of named.entries()) {
     if (ctx.signal?.aborted) break;
     try {
-      const report = await suite.dataset.evaluate(suite.task, {
+      const report = await evaluateSuite(suite, {
         progress: true,
         ...suite.options,
         name,

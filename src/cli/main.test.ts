@@ -110,6 +110,29 @@ describe('rehearse eval', () => {
     expect((await run(['eval'], noFiles)).err).toContain('no eval files (*.eval.{ts,mts,cts,js,mjs,cjs}) found in evals/');
   });
 
+  it('--timeout fails a run that takes too long and aborts its task; --repeat repeats', async () => {
+    const dir = await project({
+      'slow.eval.ts': suiteFile(`
+export const slow = defineEval({
+  dataset: new Dataset({ name: 'slow', cases: [new Case({ name: 'sleepy', inputs: 5000 }), new Case({ name: 'quick', inputs: 0 })] }),
+  task: (ms, { signal }) => new Promise((resolve, reject) => {
+    const t = setTimeout(() => resolve(ms), ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); });
+  }),
+});
+`),
+    });
+    const r = await run(['eval', 'slow.eval.ts', '--timeout', '100', '--repeat', '2', '--json', 'out/r.json'], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✗ slow: 2 case(s) timed out');
+    const json = JSON.parse(await readFile(path.join(dir, 'out/r.json'), 'utf8')) as { reports: { failures: { name: string; status: string }[]; cases: { name: string }[] }[] };
+    expect(json.reports[0]!.failures.map((f) => [f.name, f.status])).toEqual([
+      ['sleepy [1/2]', 'timed-out'],
+      ['sleepy [2/2]', 'timed-out'],
+    ]);
+    expect(json.reports[0]!.cases.map((c) => c.name)).toEqual(['quick [1/2]', 'quick [2/2]']);
+  });
+
   it('rehearse --version prints the package version', async () => {
     const r = await run(['--version'], tmpdir());
     expect(r.code).toBe(0);

@@ -248,15 +248,14 @@ export function groupEvaluationResults(results: readonly EvaluationResult[]): {
   const assertions: Record<string, EvaluationResult<boolean>> = {};
   const scores: Record<string, EvaluationResult<number>> = {};
   const labels: Record<string, EvaluationResult<string>> = {};
-  const seen = new Set<string>();
+  const seen = (k: string) => Object.hasOwn(assertions, k) || Object.hasOwn(scores, k) || Object.hasOwn(labels, k);
   for (const r of results) {
     let name = r.name;
-    if (seen.has(name)) {
+    if (seen(name)) {
       let suffix = 2;
-      while (seen.has(`${name}_${suffix}`)) suffix++;
+      while (seen(`${name}_${suffix}`)) suffix++;
       name = `${name}_${suffix}`;
     }
-    seen.add(name);
     if (typeof r.value === 'boolean') assertions[name] = r as EvaluationResult<boolean>;
     else if (typeof r.value === 'number') scores[name] = r as EvaluationResult<number>;
     else labels[name] = r as EvaluationResult<string>;

@@ -6,7 +6,7 @@
  * never settled. `runEvaluation` schedules these; distributed runners call it per case.
  */
 import { performance } from 'node:perf_hooks';
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Case } from './case.js';
 import { EvaluatorContext } from './evaluator-context.js';
 import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
@@ -63,6 +63,8 @@ export interface RunCaseArgs<I, O, M> {
   signal?: AbortSignal | undefined;
   /** From `ensureEvalTracing()`: set when spans cannot be recorded. */
   recordingError?: SpanTreeRecordingError | undefined;
+  /** Tracer for the case and task spans; default the global provider's `rehearse-evals` tracer. */
+  tracer?: Tracer | undefined;
 }
 
 /** Thrown into a timed-out task's `AbortSignal` (its `reason`). */
@@ -98,7 +100,8 @@ function untrack(settleNeverSettled: () => void): void {
   if (inFlight.delete(settleNeverSettled) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
 }
 
-const tracer = () => trace.getTracer('rehearse-evals');
+/** The tracer the runner's spans come from. */
+export const evalTracer = (): Tracer => trace.getTracer('rehearse-evals');
 
 function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
   const c = planned.case;
@@ -204,7 +207,7 @@ export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunRes
 
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
   const { planned, taskName, options } = args;
-  return tracer().startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
+  return (args.tracer ?? evalTracer()).startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
     const t0 = performance.now();
     const common = commonFields(planned) as ReportCase<I, O, M>;
     const sc = caseSpan.spanContext();
@@ -277,7 +280,7 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
     repeatIndex: planned.repeatIndex,
   };
   const once = () =>
-    tracer().startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
+    (args.tracer ?? evalTracer()).startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
       const run = new TaskRun();
       const t0 = performance.now();
       const settled = await collectSpansSettled(() => runWithTaskRun(run, async () => args.task(c.inputs, taskContext)));

@@ -5,14 +5,13 @@
  * run settles through `runCase` (timeout, abort, never-settled detection), and every planned
  * run appears in the report exactly once: as a case, a failure or a cancellation.
  */
-import { trace } from '@opentelemetry/api';
 import { UserError } from '../runtime/index.js';
 import type { Case } from './case.js';
 import type { EvaluatorContext } from './evaluator-context.js';
 import type { Evaluator, RetryOptions } from './evaluator.js';
 import { lazyModule } from './lazy.js';
 import { EvaluationReport, type ReportCase, type ReportCaseCancelled, type ReportCaseFailure } from './report.js';
-import { planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
+import { evalTracer, planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
 import { ensureEvalTracing } from './span-collector.js';
 
 /** What a task receives beside its inputs. */
@@ -177,6 +176,7 @@ export async function runEvaluation<I, O, M>(args: {
   const signal = options.signal;
 
   const recordingError = ensureEvalTracing();
+  const tracer = evalTracer(); // once per evaluation, not twice per case
   const bar = options.progress && progressAllowed() ? newProgressBar(taskName) : undefined;
   bar?.start(total, 0);
   let next = 0;
@@ -185,7 +185,7 @@ export async function runEvaluation<I, O, M>(args: {
   const worker = async () => {
     while (next < total && !signal?.aborted) {
       const i = next++;
-      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError });
+      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer });
       results[i] = r;
       if (resultKind(r) !== 'cancelled') {
         done++;
@@ -195,7 +195,7 @@ export async function runEvaluation<I, O, M>(args: {
     }
   };
   const workers = Math.max(1, Math.min(options.maxConcurrency ?? total, total));
-  await trace.getTracer('rehearse-evals').startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, n_cases: cases.length } }, async (span) => {
+  await tracer.startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, n_cases: cases.length } }, async (span) => {
     try {
       await Promise.all(Array.from({ length: workers }, worker));
     } finally {

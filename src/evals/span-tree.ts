@@ -361,7 +361,8 @@ export class SpanTree implements Iterable<SpanNode> {
   private readonly nodes: SpanNode[] = [];
 
   constructor(nodes: Iterable<SpanNode> = []) {
-    this.addSpans([...nodes]);
+    const list = [...nodes];
+    if (list.length) this.addSpans(list); // most cases of a trivial task have no spans
   }
 
   /**

@@ -72,6 +72,7 @@ export function incrementEvalMetric(name: string, amount: number): void {
  * `tree` is `undefined` when spans were not recorded.
  */
 export function extractSpanTreeMetrics(run: TaskRun, tree: SpanTree | undefined): void {
+  if ((!tree || tree.size === 0) && Object.keys(run.fallbackMetrics).length === 0) return;
   const fromSpans = new TaskRun();
   if (tree) addSpanTreeMetrics(fromSpans, tree);
   for (const [k, v] of Object.entries(fromSpans.metrics)) run.incrementMetric(k, v);

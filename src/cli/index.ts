@@ -1,0 +1,10 @@
+export { COMMANDS, main, packageVersion } from './main.js';
+export type { CliIO } from './main.js';
+export type { CliCommand, CliContext } from './command.js';
+export { evalCommand, evaluateInProcess, runEvalCommand } from './eval-command.js';
+export type { EvalCommandOptions, SuiteEvaluator } from './eval-command.js';
+export { EvalRun } from './eval-run.js';
+export type { EvalOutputOptions, EvalRunJson, EvalRunReportJson } from './eval-run.js';
+export { EVAL_FILE, UsageError, findEvalFiles, loadSuites } from './load-suites.js';
+export type { LoadError, LoadedSuite } from './load-suites.js';
+export { writeFileAtomicSync } from './write-file.js';
