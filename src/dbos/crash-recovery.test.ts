@@ -153,11 +153,11 @@ describe.concurrent('crash recovery of a durable agent', () => {
   it('with a FunctionModel behind override: after recovery only the request after the crash reaches it', async () => {
     const t = await fakeServer('crash_function');
     const server = t.server;
-    const plain = await child(t, { EXECUTOR_ID: 'exec-e', WORKFLOW_ID: 'wf-fn-plain', PHASE: 'start', MODEL: 'function' }).result;
-    expect(plain).toMatchObject({ output: 'It is Paris: 21 degrees.', calls: 2 });
     const doomed = child(t, { EXECUTOR_ID: 'exec-f', WORKFLOW_ID: 'wf-fn', PHASE: 'start', TOOL_MS: '600000', MODEL: 'function' });
     await killAfterToolStarts(doomed);
     const recovered = await child(t, { EXECUTOR_ID: 'exec-f', WORKFLOW_ID: 'wf-fn', PHASE: 'recover', MODEL: 'function' }).result;
-    expect(recovered).toEqual({ ...plain, calls: 1 });
+    // an uninterrupted run (the fake-server test compares with one) makes 2 calls; after the crash only 1 is left
+    expect(recovered).toMatchObject({ output: 'It is Paris: 21 degrees.', messages: 4, calls: 1 });
+    expect(server.requests).toHaveLength(0); // the override's FunctionModel answered every request
   }, 300_000);
 });

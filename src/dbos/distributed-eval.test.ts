@@ -34,14 +34,14 @@ afterAll(async () => {
 }, 60_000);
 
 describe('evaluateOnWorkers', () => {
-  it('runs every case × repeat once on 3 workers; the reports equal local runs (durations aside)', async () => {
+  it('runs every case × repeat once on 2 workers; the reports equal local runs (durations aside)', async () => {
     const suites: DistributedSuite[] = [
       { file: FILE, exportName: 'sums', suite: sums as unknown as EvalSuite },
       { file: FILE, exportName: 'unnamed', suite: unnamed as unknown as EvalSuite },
     ];
     const local = [await sums.dataset.evaluate(sums.task, { ...sums.options, name: 'sums' }), await unnamed.dataset.evaluate(unnamed.task, { name: 'unnamed' })];
     const seen: string[] = [];
-    const reports = await evaluateOnWorkers(suites, { workers: 3, databaseUrl: pg.url, runId: 'equal', poolSize: 5, onCaseDone: (s, row) => seen.push(`${s}/${row.name}`) });
+    const reports = await evaluateOnWorkers(suites, { workers: 2, databaseUrl: pg.url, runId: 'equal', poolSize: 5, onCaseDone: (s, row) => seen.push(`${s}/${row.name}`) });
     expect(reports.map(comparable)).toEqual(local.map(comparable));
     expect(reports[0]!.cases).toHaveLength(14);
     expect(reports[0]!.failures.map((f) => f.name)).toEqual(['sum 5 [1/2]', 'sum 5 [2/2]']);
