@@ -156,9 +156,7 @@ describe('the packed tarball in fresh projects', () => {
     expect(stdout).toMatch(/capitals/);
   }, 120_000);
 
-  // PENDING the evals-runner branch (its .eval.ts loader for CommonJS packages): this fails today
-  // ("Cannot require() ES Module … in a cycle"); once that lands, `it.fails` fails — turn it into `it`.
-  it.fails('rehearse eval runs a .eval.ts in a CommonJS project', async () => {
+  it('rehearse eval runs a .eval.ts in a CommonJS project', async () => {
     const { stdout } = await sh(join(tmp, 'node_modules', '.bin', 'rehearse'), ['eval', 'evals'], join(tmp, 'cjs'));
     expect(stdout).toMatch(/capitals/);
   }, 120_000);
