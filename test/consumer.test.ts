@@ -48,6 +48,9 @@ beforeAll(async () => {
   await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], tmp);
   // vitest (an optional peer) is this repo's, linked: one instance for the test file and rehearse/vitest
   symlinkSync(join(repo, 'node_modules', 'vitest'), join(tmp, 'node_modules', 'vitest'), 'dir');
+  // so is the DBOS SDK (rehearse/dbos's optional peer)
+  mkdirSync(join(tmp, 'node_modules', '@dbos-inc'), { recursive: true });
+  symlinkSync(join(repo, 'node_modules', '@dbos-inc', 'dbos-sdk'), join(tmp, 'node_modules', '@dbos-inc', 'dbos-sdk'), 'dir');
   for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs'], ['js', undefined]] as const) {
     mkdirSync(join(tmp, dir));
     writeJson(join(tmp, dir, 'package.json'), { name: `consumer-${dir}`, private: true, ...(type ? { type } : {}) });
@@ -67,12 +70,12 @@ afterAll(() => {
   if (tmp && !process.env['REHEARSE_CONSUMER_KEEP']) rmSync(tmp, { recursive: true, force: true });
 });
 
-const ENTRIES = ['rehearse', 'rehearse/testing', 'rehearse/evals', 'rehearse/vitest'];
+const ENTRIES = ['rehearse', 'rehearse/testing', 'rehearse/evals', 'rehearse/vitest', 'rehearse/dbos'];
 
 describe('the packed tarball in fresh projects', () => {
   it('holds dist, LICENSE, README and package.json, no tests or sources; source maps carry their sources', async () => {
     const files = packed.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/runtime/index.js', 'dist/cjs/runtime/index.js', 'dist/cjs/package.json', 'dist/vitest/index.d.ts']));
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/runtime/index.js', 'dist/cjs/runtime/index.js', 'dist/cjs/package.json', 'dist/vitest/index.d.ts', 'dist/cjs/dbos/index.js', 'dist/cli/bin.js']));
     expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|dist\/.+)$/.test(f))).toEqual([]);
     expect(files.filter((f) => /\.test(-d)?\.|test-server|corpus-cases/.test(f))).toEqual([]);
     const { stdout } = await node(['-e', "const m = JSON.parse(require('node:fs').readFileSync('./node_modules/rehearse/dist/cjs/runtime/agent.js.map', 'utf8')); console.log(JSON.stringify({ n: m.sourcesContent?.length, s: m.sources.length, first: m.sourcesContent?.[0]?.slice(0, 40) }))"], tmp);
@@ -153,9 +156,7 @@ describe('the packed tarball in fresh projects', () => {
     expect(stdout).toMatch(/capitals/);
   }, 120_000);
 
-  // PENDING the evals-runner branch (its .eval.ts loader for CommonJS packages): this fails today
-  // ("Cannot require() ES Module … in a cycle"); once that lands, `it.fails` fails — turn it into `it`.
-  it.fails('rehearse eval runs a .eval.ts in a CommonJS project', async () => {
+  it('rehearse eval runs a .eval.ts in a CommonJS project', async () => {
     const { stdout } = await sh(join(tmp, 'node_modules', '.bin', 'rehearse'), ['eval', 'evals'], join(tmp, 'cjs'));
     expect(stdout).toMatch(/capitals/);
   }, 120_000);

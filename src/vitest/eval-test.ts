@@ -25,15 +25,19 @@ export interface ExpectEvalOptions {
   printOnPass?: boolean;
 }
 
-/** An eval inside a test missed its thresholds. `report` is the whole report; `problems` what fell short. */
+/**
+ * An eval inside a test missed its thresholds. `report` is the whole report; `problems` what fell
+ * short. The message names the dataset (else the report), then the problems, then the report.
+ */
 export class EvalThresholdError extends Error {
   override readonly name = 'EvalThresholdError' as const;
   constructor(
     readonly report: EvaluationReport<any, any, any>,
     readonly problems: string[],
     rendered: string,
+    suiteName: string = report.name,
   ) {
-    super(`eval '${report.name}' missed its thresholds: ${problems.join('; ')}\n\n${rendered}`);
+    super(`eval '${suiteName}' missed its thresholds: ${problems.join('; ')}\n\n${rendered}`);
   }
 }
 
@@ -46,7 +50,7 @@ export async function expectEval<I, O, M>(suite: EvalSuite<I, O, M> | EvalTestSu
   const report = await suite.dataset.evaluate(suite.task, { ...(suite.dataset.name === undefined ? {} : { name: suite.dataset.name }), ...suite.options });
   const problems = checkReport(report as EvaluationReport, suite.thresholds ?? {});
   const render = { includeReasons: true, ...options.render };
-  if (problems.length > 0) throw new EvalThresholdError(report, problems, report.render(render));
+  if (problems.length > 0) throw new EvalThresholdError(report, problems, report.render(render), suite.dataset.name ?? report.name);
   if (options.printOnPass) report.print(render);
   return report;
 }
