@@ -9,7 +9,7 @@
  * UNSUPPORTED_CASES (src/testing/cassette/corpus-cases.ts).
  */
 import { join } from 'node:path';
-import { Agent, ModelHTTPError, withAllowModelRequests } from '../src/runtime/index.js';
+import { Agent, ModelHTTPError } from '../src/runtime/index.js';
 import { readCassette, withCassette } from '../src/testing/index.js';
 import { CORPUS_DIR, UNSUPPORTED_CASES, loadCorpusCases, runCorpusCase } from '../src/testing/cassette/corpus-cases.js';
 import type { CorpusCase } from '../src/testing/cassette/corpus-cases.js';
@@ -59,7 +59,7 @@ async function replayCase(id: string): Promise<unknown> {
   const path = join(CORPUS_DIR, c.cassette);
   const cassette = await readCassette(path);
   try {
-    const r = await withCassette(path, { mode: 'none' }, () => withAllowModelRequests(true, () => runCorpusCase(c, cassette?.interactions ?? [])));
+    const r = await withCassette(path, { mode: 'none' }, () => runCorpusCase(c, cassette?.interactions ?? []));
     return r.output;
   } catch (e) {
     if (c.expected.error && e instanceof ModelHTTPError) return `ModelHTTPError ${e.statusCode}`;
@@ -83,7 +83,7 @@ export const openaiCorpus = defineEval({
     evaluators: [new EqualsExpected()],
   }),
   task: replayCase,
-  // cassettes intercept process-wide HTTP: one case at a time
-  options: { maxConcurrency: 1 },
+  // each case replays its own cassette: cassettes follow the async context, so cases run concurrently
+  options: { maxConcurrency: 8 },
   thresholds: { minPassRate: 1 },
 });

@@ -61,7 +61,7 @@ beforeAll(async () => {
   }
   cpSync(join(fixtures, 'node-test.mjs'), join(tmp, 'js', 'node-test.mjs'));
   cpSync(join(fixtures, 'node-test.cjs'), join(tmp, 'js', 'node-test.cjs'));
-}, 300_000);
+}, 600_000);
 
 afterAll(() => {
   if (tmp && !process.env['REHEARSE_CONSUMER_KEEP']) rmSync(tmp, { recursive: true, force: true });
@@ -90,6 +90,18 @@ describe('the packed tarball in fresh projects', () => {
       expect(viaImport, `import in ${dir}`).toEqual(viaRequire);
     }
   }, 120_000);
+
+  it('with both builds loaded in one process, the request guard and model names are shared', async () => {
+    const script = [
+      "const cjs = require('rehearse/testing');",
+      "import('rehearse').then(async (esm) => {",
+      '  cjs.setAllowModelRequests(false);',
+      "  const model = new esm.Agent({ model: 'test' }).run('hi').then((r) => r.output);", // 'test' registered by the CommonJS rehearse/testing
+      '  console.log(JSON.stringify({ allowed: esm.allowModelRequests(), output: await model }));',
+      '});',
+    ].join('\n');
+    expect(JSON.parse((await node(['-e', script], join(tmp, 'js'))).stdout)).toEqual({ allowed: false, output: 'success (no tool calls)' });
+  });
 
   it('importing rehearse loads none of its heavy dependencies (zod, openai, OpenTelemetry, partial-json, randexp)', async () => {
     const { stdout } = await node(['-e', "require('rehearse'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules[\\\\/](zod|openai|@opentelemetry|partial-json|randexp)[\\\\/]/.test(k))))"], join(tmp, 'js'));
@@ -121,7 +133,7 @@ describe('the packed tarball in fresh projects', () => {
       }
     }
     expect(await Promise.all(jobs)).toHaveLength(12);
-  }, 240_000);
+  }, 600_000);
 
   it.each(['esm', 'cjs'])('a vitest test with the rehearse/vitest matchers and an eval passes (%s project)', async (dir) => {
     const { stdout } = await node([join(repo, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=verbose'], join(tmp, dir));

@@ -168,6 +168,8 @@ describe('DBOSAgent', () => {
     expect(r.usage()).toEqual(expected.usage());
     expect(r.newMessages().map((m) => m.kind)).toEqual(['request', 'response', 'request', 'response']);
     expect(calls).toEqual(['request 1', 'request 3']);
+    // the run id is the workflow id, so a recovered run stamps its messages the same way
+    expect(r.newMessages().map((m) => m.runId)).toEqual(['math-1', 'math-1', 'math-1', 'math-1']);
     const status = await DBOS.getWorkflowStatus('math-1');
     expect(status).toMatchObject({ workflowName: 'math.run', status: 'SUCCESS' });
     expect(await stepNames('math-1')).toEqual(['math__model.request', 'math__model.request']);

@@ -28,14 +28,13 @@ import type {
   RunOptions,
   RunUsageData,
   StreamedRunResult,
-  Tool,
   UsageLimitsOptions,
   UserContent,
 } from '../runtime/index.js';
 import { DBOSModel, ModelSteps } from './dbos-model.js';
 import type { DurableStreamEvent, EventStreamHandler, StepConfig } from './dbos-model.js';
 import { reviveReplayed } from './step-outcome.js';
-import { orderToolEvents, sequentialTools } from './tool-events.js';
+import { SequentialToolCalls, orderToolEvents } from './tool-events.js';
 import type { DBOSParallelExecutionMode } from './tool-events.js';
 
 /** Options of `new DBOSAgent(agent, options)`. */
@@ -62,6 +61,11 @@ export interface WorkflowInput<Deps> {
   modelSettings?: RunOptions<Deps>['modelSettings'];
   usageLimits?: UsageLimitsOptions;
   usage?: Omit<RunUsageData, 'totalTokens'>;
+  deferredToolResults?: RunOptions<Deps>['deferredToolResults'];
+  conversationId?: string;
+  runId?: string;
+  retries?: RunOptions<Deps>['retries'];
+  instructions?: string;
 }
 
 /** What the `{name}.run` workflow records as its output. */
@@ -73,10 +77,9 @@ export interface WorkflowRecord {
   usage: Omit<RunUsageData, 'totalTokens'>;
 }
 
-/** The private parts of `Agent` a wrapper needs: its default model, tools and live overrides. */
+/** The private parts of `Agent` a wrapper needs: its default model and live overrides. */
 interface AgentInternals<Deps> {
   model: Model | KnownModelName | undefined;
-  toolsList: Tool<Deps>[];
   overrides: AsyncLocalStorage<AgentOverrides<Deps>>;
 }
 
@@ -162,11 +165,12 @@ export class DBOSAgent<Deps = undefined, Output = string> {
   private prepare<O>(prompt: string | readonly UserContent[] | undefined, options: RunOptions<Deps, O>, handler?: EventStreamHandler<Deps>): AgentRun<O> {
     const inner = this.internals.overrides.getStore();
     const spec = this.overrides.getStore()?.model ?? inner?.model ?? options.model ?? this.internals.model;
-    const run = this.wrapped.iter<O>(prompt, options);
+    const runOptions: RunOptions<Deps, O> =
+      this.parallelExecutionMode === 'sequential' ? { ...options, capabilities: [...(options.capabilities ?? []), new SequentialToolCalls<Deps>()] } : options;
+    const run = this.wrapped.iter<O>(prompt, runOptions);
     const bound = handler ? (events: AsyncIterable<DurableStreamEvent>) => handler({ deps: run.state.deps as Deps, agentName: this.name }, events) : undefined;
     const ov: AgentOverrides<Deps> = {};
     if (spec !== undefined) ov.model = new DBOSModel(inferModel(spec), this.steps, bound);
-    if (this.parallelExecutionMode === 'sequential') ov.tools = sequentialTools(inner?.tools ?? this.internals.toolsList);
     this.wrapped.override(ov, () => run.state);
     return run;
   }
@@ -179,6 +183,13 @@ export class DBOSAgent<Deps = undefined, Output = string> {
     if (input.modelSettings !== undefined) options.modelSettings = input.modelSettings;
     if (input.usageLimits !== undefined) options.usageLimits = input.usageLimits;
     if (input.usage !== undefined) options.usage = new RunUsage(input.usage);
+    if (input.deferredToolResults !== undefined) options.deferredToolResults = input.deferredToolResults;
+    if (input.conversationId !== undefined) options.conversationId = input.conversationId;
+    // the run id is the workflow id unless given: the same on every recovery of this run
+    const runId = input.runId ?? DBOS.workflowID;
+    if (runId !== undefined) options.runId = runId;
+    if (input.retries !== undefined) options.retries = input.retries;
+    if (input.instructions !== undefined) options.instructions = input.instructions;
     const handler = this.handler;
     const run = this.prepare(prompt, options, handler);
     let result: AgentRunResult<unknown>;
@@ -205,9 +216,12 @@ export class DBOSAgent<Deps = undefined, Output = string> {
    * one). Set its id with `DBOS.withNextWorkflowID`; start it in the background with
    * `DBOS.startWorkflow`-style APIs on `workflow`. Options are the agent's, as workflow inputs.
    *
+   * The run id defaults to the workflow id, so it is the same after a recovery.
+   *
    * @throws UserError for options a workflow cannot record: a `model` instance (use the
    *   agent's model, a model name or `override({ model })`), `outputType`, `signal` (cancel
-   *   the workflow with `DBOS.cancelWorkflow` instead), `now`, `generateId`. Otherwise what
+   *   the workflow with `DBOS.cancelWorkflow` instead), `now`, `generateId`, `toolsets`,
+   *   `capabilities`, `metadata`, `eventStreamHandler`, function `instructions`. Otherwise what
    *   `Agent.run` throws, revived from the step records after a recovery.
    */
   async run(prompt?: string | readonly UserContent[], options: RunOptions<Deps, Output> = {}): Promise<AgentRunResult<Output>> {
@@ -228,12 +242,14 @@ export class DBOSAgent<Deps = undefined, Output = string> {
 
   /** Converts run options into the workflow's recorded input. @throws UserError as `run`. */
   workflowInput(options: RunOptions<Deps, Output>): WorkflowInput<Deps> {
-    const bad = (['outputType', 'signal', 'now', 'generateId'] as const).filter((k) => options[k] !== undefined);
-    if (options.model !== undefined && typeof options.model !== 'string') bad.push('model' as never);
+    const bad: string[] = (['outputType', 'signal', 'now', 'generateId', 'toolsets', 'capabilities', 'metadata', 'eventStreamHandler'] as const).filter((k) => options[k] !== undefined);
+    if (options.model !== undefined && typeof options.model !== 'string') bad.push('model');
+    if (options.instructions !== undefined && typeof options.instructions !== 'string') bad.push('instructions');
     if (bad.length > 0) {
       throw new UserError(
         `DBOSAgent.run cannot record ${bad.map((k) => `'${k}'`).join(', ')} as workflow input (DBOS stores inputs in PostgreSQL). ` +
-          "Give the model at construction, as a name ('openai:gpt-4o') or with dbosAgent.override({ model }); cancel with DBOS.cancelWorkflow instead of a signal; set outputType, now and generateId on the Agent.",
+          "Give the model at construction, as a name ('openai:gpt-4o') or with dbosAgent.override({ model }); cancel with DBOS.cancelWorkflow instead of a signal; " +
+          'set outputType, now, generateId, toolsets, capabilities, metadata and instructions functions on the Agent; pass eventStreamHandler to new DBOSAgent.',
       );
     }
     const input: WorkflowInput<Deps> = {};
@@ -243,6 +259,11 @@ export class DBOSAgent<Deps = undefined, Output = string> {
     if (options.modelSettings !== undefined) input.modelSettings = options.modelSettings;
     if (options.usageLimits !== undefined) input.usageLimits = limitsData(options.usageLimits);
     if (options.usage !== undefined) input.usage = usageData(options.usage);
+    if (options.deferredToolResults !== undefined) input.deferredToolResults = options.deferredToolResults;
+    if (options.conversationId !== undefined) input.conversationId = options.conversationId;
+    if (options.runId !== undefined) input.runId = options.runId;
+    if (options.retries !== undefined) input.retries = options.retries;
+    if (typeof options.instructions === 'string') input.instructions = options.instructions;
     return input;
   }
 

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../runtime/index.js';
-import { orderToolEvents, sequentialTools } from './tool-events.js';
-import { tool } from '../runtime/index.js';
+import { SequentialToolCalls, orderToolEvents } from './tool-events.js';
+import { Agent, tool } from '../runtime/index.js';
+import { FunctionModel } from '../testing/index.js';
 import { z } from 'zod';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -39,23 +40,32 @@ describe("'parallel_ordered_events'", () => {
 });
 
 describe("'sequential'", () => {
-  it('tools wrapped for one run never overlap', async () => {
-    let running = 0;
-    let max = 0;
-    const t = tool({
-      name: 't',
-      parameters: z.object({ ms: z.number() }),
-      execute: async ({ ms }) => {
-        running++;
-        max = Math.max(max, running);
-        await new Promise((r) => setTimeout(r, ms));
-        running--;
-        return ms;
-      },
-    });
-    const [w] = sequentialTools([t]);
-    const results = await Promise.all([5, 1, 3].map((ms) => w!.execute({ ms }, {} as never)));
-    expect(results).toEqual([5, 1, 3]);
-    expect(max).toBe(1);
+  it('tool calls of one run never overlap, whatever their durations', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 6 }), async (durations) => {
+        let running = 0;
+        let max = 0;
+        const t = tool({
+          name: 't',
+          parameters: z.object({ ms: z.number() }),
+          execute: async ({ ms }) => {
+            running++;
+            max = Math.max(max, running);
+            await new Promise((r) => setTimeout(r, ms));
+            running--;
+            return ms;
+          },
+        });
+        const model = new FunctionModel((messages) =>
+          messages.length === 1
+            ? { parts: durations.map((ms, i) => ({ partKind: 'tool-call' as const, toolName: 't', args: { ms }, toolCallId: `c${i}` })) }
+            : { parts: [{ partKind: 'text' as const, content: 'done' }] },
+        );
+        const r = await new Agent({ model, tools: [t] }).run('go', { capabilities: [new SequentialToolCalls()] });
+        expect(r.output).toBe('done');
+        expect(max).toBe(1);
+      }),
+      { numRuns: 20 },
+    );
   });
 });

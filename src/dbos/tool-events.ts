@@ -5,7 +5,8 @@
  * Either way replay after recovery sees the same order.
  */
 import pLimit from 'p-limit';
-import type { AgentEvent, FunctionToolResultEvent, Tool } from '../runtime/index.js';
+import { AbstractCapability } from '../runtime/index.js';
+import type { AgentEvent, FunctionToolResultEvent, RunContext, ToolCallPart, ToolDefinition } from '../runtime/index.js';
 
 /** How a durable agent runs the tool calls of one model response. */
 export type DBOSParallelExecutionMode = 'parallel_ordered_events' | 'sequential';
@@ -41,8 +42,17 @@ export async function* orderToolEvents<R>(events: AsyncIterable<AgentEvent<R>>):
   yield* flush();
 }
 
-/** The tools with their `execute` serialized through one limiter (one run's `'sequential'` mode). */
-export function sequentialTools<Deps>(tools: readonly Tool<Deps>[]): Tool<Deps>[] {
-  const limit = pLimit(1);
-  return tools.map((t) => ({ ...t, execute: (args: unknown, ctx) => limit(async () => t.execute(args, ctx)) }));
+/**
+ * `'sequential'` mode as a capability: every tool execution of the run it is given to goes
+ * through one limiter, so calls run one at a time in call order. One instance per run.
+ */
+export class SequentialToolCalls<Deps = unknown> extends AbstractCapability<Deps> {
+  private readonly limit = pLimit(1);
+
+  override wrapToolExecute(
+    _ctx: RunContext<Deps>,
+    args: { call: ToolCallPart; toolDef: ToolDefinition; args: Record<string, unknown>; handler: (args: Record<string, unknown>) => Promise<unknown> },
+  ): Promise<unknown> {
+    return this.limit(() => args.handler(args.args));
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type { AbstractCapability } from './capabilities/abstract.js';
 import type { DeferredToolResults } from './deferred.js';
+import type { SpecCapabilityType } from './agent-spec.js';
 import type { KnownModelName } from './infer-model.js';
 import type { InstrumentationSettings } from './instrumentation.js';
 import type { ModelMessage } from './messages.js';
@@ -126,6 +127,14 @@ export interface RunOptions<Deps, Output = unknown> {
   retries?: number | AgentRetries;
   /** Receives each step's events (overrides the agent's). */
   eventStreamHandler?: EventStreamHandler<Deps>;
+  /**
+   * A spec applied to this run only (pydantic-ai's run-time `spec`): its model when the run
+   * names none, its instructions and capabilities added, its settings, retries and metadata
+   * merged. @throws UserError for an invalid spec.
+   */
+  spec?: Record<string, unknown>;
+  /** Custom capability classes `spec` may name. */
+  capabilityTypes?: readonly SpecCapabilityType[];
   /** Conversation id: `'new'` starts one; default the history's latest, else a fresh UUIDv7. */
   conversationId?: string;
   /** Run id: default a fresh UUIDv7. @throws UserError when empty or already on the history. */

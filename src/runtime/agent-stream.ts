@@ -176,6 +176,7 @@ export class AgentStream<O = unknown> implements AsyncIterable<AgentStreamEvent>
   private finalToolName: string | undefined;
   private finalSeen = false;
   private cachedOutput: { value: O } | undefined;
+  private lastUsage: { inputTokens: number; outputTokens: number } | undefined;
 
   /** @internal */
   constructor(
@@ -196,6 +197,8 @@ export class AgentStream<O = unknown> implements AsyncIterable<AgentStreamEvent>
           this.finalSeen = true;
           this.finalToolName = ev.toolName;
         } else if (ev.eventKind !== 'part_end') this.parts.applyEvent(ev);
+        const live = this.liveUsage?.();
+        if (live) this.lastUsage = { ...live };
         yield ev;
         step = await this.gen.next();
       }
@@ -206,9 +209,10 @@ export class AgentStream<O = unknown> implements AsyncIterable<AgentStreamEvent>
     }
   }
 
-  /** The response as received so far. */
+  /** The response as received so far; `usage` as far as the stream has reported it. */
   get response(): ModelResponse {
-    return { kind: 'response', parts: this.parts.getParts(), usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.state.model.modelName, timestamp: this.state.now() };
+    const live = this.liveUsage?.() ?? this.lastUsage;
+    return { kind: 'response', parts: this.parts.getParts(), usage: live ? { ...live } : { inputTokens: 0, outputTokens: 0 }, modelName: this.state.model.modelName, timestamp: this.state.now() };
   }
 
   /**
@@ -234,7 +238,8 @@ export class AgentStream<O = unknown> implements AsyncIterable<AgentStreamEvent>
 
   /**
    * Streams the output as it forms (partial objects, text so far through `TextOutput`), then
-   * the validated output last, as pydantic-ai's `stream_output`.
+   * the validated output last, as pydantic-ai's `stream_output`. Unlike pydantic-ai, partial
+   * values are not validated and output validators run only on the final value.
    * @throws UnexpectedModelBehavior when the complete output is not valid.
    */
   streamOutput(options: { debounceMs?: number } = {}): AsyncIterable<O> {

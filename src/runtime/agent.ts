@@ -25,6 +25,8 @@ import { resolveConversationId, resolveRunId, runMetadata, uuid7 } from './run-i
 import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
 import { CombinedToolset } from './toolsets/combined.js';
 import { FunctionToolset } from './toolsets/function.js';
+import { mergeSpecOptions, optionsFromSpec, readSpecFile } from './agent-spec.js';
+import type { FromSpecOptions } from './agent-spec.js';
 import './toolsets/wrappers.js';
 import { RunUsage, UsageLimits } from './usage.js';
 import { AgentRun, AgentRunResult } from './agent-run.js';
@@ -33,6 +35,17 @@ import type { AgentEvent } from './stream-events.js';
 import type { NativeTool } from './native-tools.js';
 
 export type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, Instructions, RunMetadata, RunOptions } from './agent-options.js';
+
+/** @internal */
+interface RunSetup<Deps> {
+  caps: AbstractCapability<Deps>[];
+  capability: RunCapability<Deps> | undefined;
+  toolset: AbstractToolset<Deps>;
+  staticTools: boolean;
+  sharedTools: boolean;
+  instructions: (string | PromptFunction<Deps>)[];
+  settings: ModelSettings | undefined;
+}
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
 
@@ -100,6 +113,7 @@ class AgentClass<Deps = undefined, Output = string> {
   // The agent's static tools listed once and shared by runs that change nothing about them.
   private toolCache: { tools?: ReadonlyMap<string, ToolsetTool<Deps>>; params?: Params } = {};
   private baseParams: Params | undefined;
+  private plainSetup: RunSetup<Deps> | undefined;
 
   /**
    * @throws UserError for a non-zod `outputType`, duplicate tool names or invalid tool names.
@@ -128,6 +142,27 @@ class AgentClass<Deps = undefined, Output = string> {
     this.generateId = options.generateId;
   }
 
+  /**
+   * An agent from a spec (pydantic-ai's `Agent.from_spec`): `data` as `AgentSpec`; `options`
+   * supplement it (instructions and capabilities appended, settings and metadata merged, other
+   * fields override).
+   * @throws UserError naming the field of the first problem in the spec.
+   */
+  static fromSpec<Deps = undefined, Output = string>(data: unknown, options: AgentOptions<Deps, Output> & FromSpecOptions = {}): AgentClass<Deps, Output> {
+    const { capabilityTypes, ...code } = options;
+    return new AgentClass<Deps, Output>(mergeSpecOptions(optionsFromSpec<Deps>(data, { capabilityTypes: capabilityTypes ?? [] }), code));
+  }
+
+  /**
+   * An agent from a YAML or JSON spec file (pydantic-ai's `Agent.from_file`).
+   * @throws UserError naming the file, and the line or field of the first problem.
+   */
+  static async fromFile<Deps = undefined, Output = string>(path: string, options: AgentOptions<Deps, Output> & FromSpecOptions = {}): Promise<AgentClass<Deps, Output>> {
+    const { capabilityTypes, ...code } = options;
+    const data = await readSpecFile(path);
+    return new AgentClass<Deps, Output>(mergeSpecOptions(optionsFromSpec<Deps>(data, { capabilityTypes: capabilityTypes ?? [] }, path), code));
+  }
+
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
   static instrumentAll(value: boolean | InstrumentationSettings = true): void {
     setInstrumentAll(value);
@@ -143,6 +178,7 @@ class AgentClass<Deps = undefined, Output = string> {
     }
     this.functionToolset.addTool(t);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -150,6 +186,7 @@ class AgentClass<Deps = undefined, Output = string> {
   addToolset(toolset: AbstractToolset<Deps>): this {
     this.toolsets.push(toolset);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -157,6 +194,7 @@ class AgentClass<Deps = undefined, Output = string> {
   addCapability(capability: AbstractCapability<Deps>): this {
     this.capabilities.push(capability);
     this.toolCache = {};
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -169,6 +207,7 @@ class AgentClass<Deps = undefined, Output = string> {
   /** Adds instructions (a string or a function of the run context), sent with every request. */
   addInstructions(instructions: string | PromptFunction<Deps>): this {
     this.instructionsList.push(instructions);
+    this.plainSetup = undefined;
     return this;
   }
 
@@ -202,19 +241,9 @@ class AgentClass<Deps = undefined, Output = string> {
     return params;
   }
 
-  /** @internal Builds the state of a new run. */
-  private makeState(options: RunOptions<Deps, unknown>): RunState<Deps> {
-    const ov = this.overrides.getStore();
-    const modelSpec = ov?.model ?? options.model ?? this.model;
-    if (modelSpec === undefined) {
-      throw new UserError(
-        "No model: pass `model` to new Agent({ model }), to run(prompt, { model }), or use agent.override({ model }, fn) — e.g. new TestModel() from 'rehearse/testing'.",
-      );
-    }
-    const model = inferModel(modelSpec);
-    const output = options.outputType === undefined ? this.output : compileOutputSchema(options.outputType);
-    const retries = resolveRetries(options.retries, resolveRetries(ov?.retries, this.retries));
-    const caps = [...(ov?.capabilities ?? this.capabilities), ...(options.capabilities ?? [])];
+  /** What a run's capabilities, toolsets, instructions and settings come to (cached for plain runs). */
+  private runSetup(ov: AgentOverrides<Deps> | undefined, spec: AgentOptions<Deps, unknown> | undefined, options: RunOptions<Deps, unknown>): RunSetup<Deps> {
+    const caps = [...(ov?.capabilities ?? this.capabilities), ...(spec?.capabilities ?? []), ...(options.capabilities ?? [])];
     const capability = caps.length === 0 ? undefined : new RunCapability<Deps>(caps);
     // toolsets: function tools, agent toolsets, run toolsets, capability toolsets; then capability wrappers
     const fnToolset = ov?.tools !== undefined ? new FunctionToolset<Deps>(ov.tools) : this.functionToolset;
@@ -225,14 +254,43 @@ class AgentClass<Deps = undefined, Output = string> {
     }
     let toolset: AbstractToolset<Deps> = list.length === 1 ? list[0]! : new CombinedToolset(list);
     for (let i = caps.length - 1; i >= 0; i--) toolset = caps[i]!.getWrapperToolset(toolset) ?? toolset;
-    const shared = list.length === 1 && fnToolset === this.functionToolset && caps.length === 0 && output === this.output && retries.tools === this.retries.tools;
-    const toolCache = !toolset.isStatic || capability?.has('prepareTools') ? undefined : shared ? this.toolCache : {};
     let instructions = ov?.instructions !== undefined ? asList(ov.instructions) : this.instructionsList;
-    const extra = [...asList(options.instructions)];
+    const extra = [...asList(spec?.instructions), ...asList(options.instructions)];
     for (const c of caps) extra.push(...(asList(c.getInstructions()) as (string | PromptFunction<Deps>)[]));
     if (extra.length > 0) instructions = [...instructions, ...extra];
-    let agentSettings = this.modelSettings;
-    for (const c of caps) agentSettings = mergeModelSettings(agentSettings, c.getModelSettings());
+    let settings = mergeModelSettings(this.modelSettings, spec?.modelSettings);
+    for (const c of caps) settings = mergeModelSettings(settings, c.getModelSettings());
+    return {
+      caps,
+      capability,
+      toolset,
+      staticTools: toolset.isStatic && !capability?.has('prepareTools'),
+      sharedTools: list.length === 1 && fnToolset === this.functionToolset && caps.length === 0,
+      instructions,
+      settings,
+    };
+  }
+
+  /** @internal Builds the state of a new run. */
+  private makeState(options: RunOptions<Deps, unknown>): RunState<Deps> {
+    const ov = this.overrides.getStore();
+    const modelSpec = ov?.model ?? options.model ?? (options.spec as { model?: string } | undefined)?.model ?? this.model;
+    if (modelSpec === undefined) {
+      throw new UserError(
+        "No model: pass `model` to new Agent({ model }), to run(prompt, { model }), or use agent.override({ model }, fn) — e.g. new TestModel() from 'rehearse/testing'.",
+      );
+    }
+    const model = inferModel(modelSpec);
+    const spec = options.spec === undefined ? undefined : optionsFromSpec<Deps>(options.spec, { capabilityTypes: options.capabilityTypes ?? [] });
+    const output = options.outputType === undefined ? this.output : compileOutputSchema(options.outputType);
+    const retries = resolveRetries(options.retries, resolveRetries(spec?.retries, resolveRetries(ov?.retries, this.retries)));
+    const plain = ov === undefined && spec === undefined && options.capabilities === undefined && options.toolsets === undefined && options.instructions === undefined;
+    const setup = plain ? (this.plainSetup ??= this.runSetup(undefined, undefined, {})) : this.runSetup(ov, spec, options);
+    const { caps, capability, toolset } = setup;
+    const shared = setup.sharedTools && output === this.output && retries.tools === this.retries.tools;
+    const toolCache = !setup.staticTools ? undefined : shared ? this.toolCache : {};
+    const instructions = setup.instructions;
+    const agentSettings = setup.settings;
     const modelSettings = ov?.modelSettings !== undefined ? mergeModelSettings(agentSettings, ov.modelSettings) : mergeModelSettings(agentSettings, options.modelSettings);
     const toolChoice = modelSettings?.toolChoice;
     if (toolChoice === 'required' || Array.isArray(toolChoice)) {
@@ -245,7 +303,7 @@ class AgentClass<Deps = undefined, Output = string> {
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
-    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
+    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, spec?.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
     const state: RunState<Deps> = {
       messages: history,
       newMessageIndex: history.length,
@@ -347,6 +405,10 @@ export interface AgentConstructor {
   readonly prototype: AgentClass<any, any>;
   /** Turns instrumentation on (or off) for every agent built without an `instrument` option. */
   instrumentAll(value?: boolean | InstrumentationSettings): void;
+  /** See `AgentClass.fromSpec`. */
+  fromSpec<Deps = undefined, Output = string>(data: unknown, options?: AgentOptions<Deps, Output> & FromSpecOptions): AgentClass<Deps, Output>;
+  /** See `AgentClass.fromFile`. */
+  fromFile<Deps = undefined, Output = string>(path: string, options?: AgentOptions<Deps, Output> & FromSpecOptions): Promise<AgentClass<Deps, Output>>;
 }
 
 /** An agent (see `AgentClass` members). */

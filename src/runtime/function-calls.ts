@@ -88,19 +88,14 @@ export function validateToolCall(state: RunState<any>, call: ToolCallPart): Vali
  */
 export function executeToolCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>, onSuccess: (name: string) => void): Promise<ToolReturnPart | RetryPromptPart | undefined> {
   const { call, tool: t } = v;
-  const ctx = buildRunContext(state, {
-    retry: state.toolRetries.get(call.toolName) ?? 0,
-    maxRetries: t.maxRetries,
-    toolName: call.toolName,
-    toolCallId: call.toolCallId,
-    toolCallApproved: v.approved,
-    ...(v.metadata !== undefined ? { toolCallMetadata: v.metadata } : {}),
-  });
+  const extra: Parameters<typeof buildRunContext>[1] = { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries: t.maxRetries, toolName: call.toolName, toolCallId: call.toolCallId, toolCallApproved: v.approved };
+  if (v.metadata !== undefined) extra.toolCallMetadata = v.metadata;
+  const ctx = buildRunContext(state, extra);
   const run = (args: Record<string, unknown>) => state.toolset.callTool(call.toolName, args, ctx, t);
   const execute = async (): Promise<ToolReturnPart | RetryPromptPart | undefined> => {
     let content: unknown;
     try {
-      content = state.capability === undefined ? await run(v.args) : await state.capability.executeTool(ctx, { call, toolDef: t.toolDef, args: v.args }, run, isControl);
+      content = state.capability === undefined ? await run(v.args) : await state.capability.executeTool(ctx, { call, toolDef: t.toolDef, args: v.args }, async (a) => run(a), isControl);
     } catch (e) {
       if (e instanceof ModelRetry) {
         consumeToolRetry(state, call.toolName, t.maxRetries, e);

@@ -14,6 +14,12 @@ describe('rehearse public API', () => {
       'PartsManager', 'StreamedResponse', 'StreamedRunResult', 'AgentRun', 'AgentRunResult',
       'setAllowModelRequests', 'withAllowModelRequests', 'registerModelRequestInterception', 'interceptedErrorFor', 'modelRequestServing', 'captureRunMessages', 'inferModel', 'registerModelProvider',
       'InstrumentationSettings',
+      // toolsets, deferred tools, capabilities, run identity
+      'AbstractToolset', 'FunctionToolset', 'CombinedToolset', 'WrapperToolset', 'FilteredToolset', 'PrefixedToolset',
+      'RenamedToolset', 'PreparedToolset', 'ApprovalRequiredToolset', 'SetMetadataToolset', 'ExternalToolset',
+      'ApprovalRequired', 'CallDeferred', 'ToolApproved', 'ToolDenied', 'DeferredToolRequests', 'DeferredToolResults',
+      'AbstractCapability', 'Hooks', 'ProcessHistory', 'PrepareTools', 'PrefixTools', 'ProcessEventStream', 'SetToolMetadata',
+      'HandleDeferredToolCalls', 'ToolsetCapability', 'NEW_CONVERSATION', 'uuid7', 'templateInstructions',
     ];
     for (const n of names) expect(runtime, n).toHaveProperty(n);
   });

@@ -4,11 +4,13 @@
  */
 import { UserError } from './errors.js';
 import type { Model } from './model.js';
+import { processWide } from './process-wide.js';
 
 /** Builds a model from the part of the name after `provider:`. */
 export type ModelFactory = (modelName: string) => Model;
 
-const providers = new Map<string, ModelFactory>();
+// shared by the ESM and CommonJS builds when both are loaded (see process-wide.ts)
+const providers = processWide('modelProviders.v1', () => new Map<string, ModelFactory>());
 
 /**
  * Registers a provider prefix, e.g. `registerModelProvider('openai', (name) => new OpenAIChatModel(name))`.

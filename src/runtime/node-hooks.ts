@@ -20,6 +20,7 @@ export function stampMessage<M extends ModelMessage>(state: RunState<any>, m: M)
 
 /** Appends the toolset's instructions for the step to `parts`. */
 export async function toolsetInstructions(state: RunState<any>, parts: string[]): Promise<void> {
+  if (!state.toolset.hasInstructions) return;
   const v = await state.toolset.getInstructions(buildRunContext(state));
   if (v === undefined) return;
   for (const s of typeof v === 'string' ? [v] : v) if (s.trim() !== '') parts.push(s);

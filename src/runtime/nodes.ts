@@ -71,9 +71,9 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
  * `customize_request_parameters`), joined by a blank line.
  */
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
-  const parts = await agentInstructions(state);
-  await toolsetInstructions(state, parts);
   const out = state.output;
+  const parts = state.instructions.length === 0 ? [] : await agentInstructions(state);
+  if (state.toolset.hasInstructions) await toolsetInstructions(state, parts);
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
     parts.push(renderPromptedInstructions(out.promptedTemplate, params.outputObject));
   } else if (out.promptedInstructions !== undefined) parts.push(out.promptedInstructions);
@@ -166,7 +166,8 @@ export class ModelRequestNode {
   private async prepare(state: RunState<any>): Promise<{ params: ModelRequestParameters; messages: ModelMessage[] }> {
     throwIfAborted(state);
     rollToolRetries(state);
-    await prepareStepTools(state, state.runStep + 1);
+    const preparing = prepareStepTools(state, state.runStep + 1);
+    if (preparing !== undefined) await preparing;
     const customize = state.model.customizeRequestParameters;
     const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
     const instructions = await computeInstructions(state, params);

@@ -10,16 +10,22 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ModelRequestsDisallowed } from './errors.js';
+import { processWide } from './process-wide.js';
 
-const scoped = new AsyncLocalStorage<boolean>();
-let globalAllow: boolean | undefined;
+// one guard per process, whichever build (ESM or CommonJS) of rehearse sets or reads it
+const guard = processWide('requestGuard.v1', () => ({
+  scoped: new AsyncLocalStorage<boolean>(),
+  globalAllow: undefined as boolean | undefined,
+  interceptions: new Set<ModelRequestInterception>(),
+}));
+const { scoped, interceptions } = guard;
 
 /**
  * Sets the process-wide default. `undefined` restores the default, which reads
  * `REHEARSE_ALLOW_MODEL_REQUESTS` (`false`/`0`/`no` disallow) and otherwise allows.
  */
 export function setAllowModelRequests(allow: boolean | undefined): void {
-  globalAllow = allow;
+  guard.globalAllow = allow;
 }
 
 /** Runs `fn` with requests allowed or not; async work `fn` starts sees the same setting. */
@@ -31,7 +37,7 @@ export function withAllowModelRequests<T>(allow: boolean, fn: () => T): T {
 export function allowModelRequests(): boolean {
   const s = scoped.getStore();
   if (s !== undefined) return s;
-  if (globalAllow !== undefined) return globalAllow;
+  if (guard.globalAllow !== undefined) return guard.globalAllow;
   const env = process.env['REHEARSE_ALLOW_MODEL_REQUESTS'];
   if (env !== undefined && /^(false|0|no|off)$/i.test(env.trim())) return false;
   return true;
@@ -65,7 +71,6 @@ export interface ModelRequestInterception {
   errorFor(error: unknown): Error | undefined;
 }
 
-const interceptions = new Set<ModelRequestInterception>();
 
 /**
  * Registers an interception layer (rehearse/testing registers its cassettes on first use).

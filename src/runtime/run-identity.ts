@@ -3,7 +3,7 @@
  * `_uuid.uuid7`): every run gets a fresh `runId`; a conversation id is given, inherited from the
  * history's latest message that has one, or new.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { UserError } from './errors.js';
 import type { ModelMessage } from './messages.js';
 import { buildRunContext } from './run-state.js';
@@ -14,6 +14,10 @@ export const NEW_CONVERSATION = 'new';
 
 let lastMs = -1;
 let seq = 0;
+// Random bytes drawn in blocks: one `randomFillSync` per 512 ids, not one per id.
+const POOL = new Uint8Array(4096);
+let poolAt = POOL.length;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
  * A UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids
@@ -31,14 +35,19 @@ export function uuid7(nowMs: number = Date.now()): string {
     lastMs = nowMs;
     seq = 0;
   }
-  const b = randomBytes(16);
-  const ms = BigInt(nowMs);
-  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  b[6] = 0x70 | (seq >> 8);
-  b[7] = seq & 0xff;
-  b[8] = 0x80 | (b[8]! & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  if (poolAt + 8 > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const r = poolAt;
+  poolAt += 8;
+  const hi = Math.floor(nowMs / 0x100000000);
+  const lo = nowMs >>> 0;
+  const h =
+    HEX[(hi >>> 8) & 0xff]! + HEX[hi & 0xff]! + HEX[lo >>> 24]! + HEX[(lo >>> 16) & 0xff]! + '-' + HEX[(lo >>> 8) & 0xff]! + HEX[lo & 0xff]! + '-' +
+    HEX[0x70 | (seq >>> 8)]! + HEX[seq & 0xff]! + '-' + HEX[0x80 | (POOL[r]! & 0x3f)]! + HEX[POOL[r + 1]!]! + '-' +
+    HEX[POOL[r + 2]!]! + HEX[POOL[r + 3]!]! + HEX[POOL[r + 4]!]! + HEX[POOL[r + 5]!]! + HEX[POOL[r + 6]!]! + HEX[POOL[r + 7]!]!;
+  return h;
 }
 
 /**

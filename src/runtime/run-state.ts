@@ -163,11 +163,15 @@ export function consumeToolRetry(state: RunState<any>, name: string, maxRetries:
 
 /** Starts a new step for tool retries: failed tools +1, succeeded ones reset. */
 export function rollToolRetries(state: RunState<any>): void {
-  if (state.failedTools.size === 0 && state.succeededTools.size === 0) return;
-  const before = new Map(state.toolRetries);
-  for (const name of state.succeededTools) state.toolRetries.delete(name);
-  for (const name of state.failedTools) state.toolRetries.set(name, (before.get(name) ?? 0) + 1);
-  state.failedTools.clear();
+  if (state.failedTools.size > 0) {
+    const next: [string, number][] = [];
+    for (const name of state.failedTools) next.push([name, (state.toolRetries.get(name) ?? 0) + 1]);
+    for (const name of state.succeededTools) state.toolRetries.delete(name);
+    for (const [name, n] of next) state.toolRetries.set(name, n);
+    state.failedTools.clear();
+  } else if (state.succeededTools.size > 0 && state.toolRetries.size > 0) {
+    for (const name of state.succeededTools) state.toolRetries.delete(name);
+  }
   state.succeededTools.clear();
 }
 

@@ -120,8 +120,11 @@ class ToolCallProcessor {
   }
 
   async run(): Promise<void> {
-    const fnCount = this.kinds.filter((k) => k !== 'output').length;
+    let fnCount = 0;
+    for (const k of this.kinds) if (k !== 'output') fnCount++;
     if (fnCount > 0) this.state.usageLimits?.checkBeforeToolCalls(this.state.usage, fnCount);
+    // Without output tools every strategy runs the function calls alike (validated in order, run together).
+    if (fnCount === this.calls.length && this.final === undefined) return this.runFunctionCalls(this.calls);
     switch (this.state.endStrategy) {
       case 'early':
         await this.early();
@@ -133,6 +136,10 @@ class ToolCallProcessor {
         await this.exhaustive();
         break;
     }
+    this.applyRetryWins();
+  }
+
+  private applyRetryWins(): void {
     if (this.retryWins && this.final !== undefined && !this.external && this.winningPart !== undefined) {
       const i = this.parts.indexOf(this.winningPart);
       this.parts[i] = { ...this.winningPart, content: RETRY_WINS };

@@ -13,16 +13,21 @@ import type { ToolsetTool } from './toolsets/abstract.js';
  * Makes `state.tools`, `state.functionToolDefs` and `state.requestParams` current for the step.
  * @throws UserError when a tool name clashes with an output tool or between toolsets.
  */
-export async function prepareStepTools(state: RunState<any>, step: number): Promise<void> {
+export function prepareStepTools(state: RunState<any>, step: number): Promise<void> | undefined {
   const cache = state.toolCache;
   if (cache?.params !== undefined) {
+    // static tools listed before: no await on the hot path
     state.tools = cache.tools!;
     state.requestParams = cache.params;
     state.functionToolDefs = cache.params.functionTools;
     state.toolsStep = step;
-    return;
+    return undefined;
   }
-  if (state.toolsStep === step) return;
+  if (state.toolsStep === step) return undefined;
+  return listStepTools(state, step, cache);
+}
+
+async function listStepTools(state: RunState<any>, step: number, cache: RunState<any>['toolCache']): Promise<void> {
   const ctx = { ...buildRunContext(state), runStep: step };
   let tools = await state.toolset.getTools(ctx);
   let defs: ToolDefinition[] = [];

@@ -158,7 +158,8 @@ export class FunctionModel implements Model {
   async request(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<ModelResponse> {
     if (this.fn === undefined) throw new UserError('This FunctionModel has only a stream function: use runStream / runStreamEvents, or pass a function.');
     const info = this.info(messages, settings, params);
-    this.calls.push({ messages: messages.slice(), info, streamed: false });
+    // the agent sends a fresh list per request (as pydantic-ai), so it is kept as it is
+    this.calls.push({ messages, info, streamed: false });
     const out = await this.fn(messages, info);
     const response: ModelResponse = Array.isArray(out)
       ? { kind: 'response', parts: out, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: this.now() }
@@ -176,7 +177,7 @@ export class FunctionModel implements Model {
   requestStream(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): StreamedResponse {
     if (this.streamFn === undefined) throw new UserError('This FunctionModel has no stream function: pass new FunctionModel(fn, { stream }) to stream.');
     const info = this.info(messages, settings, params);
-    this.calls.push({ messages: messages.slice(), info, streamed: true });
+    this.calls.push({ messages, info, streamed: true });
     const r = new FunctionStreamedResponse(this.modelName, this.streamFn(messages, info));
     r.timestamp = this.now();
     return r;

@@ -42,14 +42,7 @@ export class RunCapability<Deps = any> {
     return result;
   }
   wrapRun(ctx: RunContext<Deps>, handler: () => Promise<unknown>): Promise<unknown> {
-    let chain = handler;
-    const cs = this.by.wrapRun;
-    for (let i = cs.length - 1; i >= 0; i--) {
-      const next = chain;
-      const c = cs[i]!;
-      chain = () => c.wrapRun(ctx, { handler: next });
-    }
-    return chain();
+    return nest(this.by.wrapRun, (_: undefined) => handler(), (c, _, next) => c.wrapRun(ctx, { handler: () => next(undefined) }))(undefined);
   }
   /** @throws the (possibly replaced) error when no capability recovers. */
   async onRunError(ctx: RunContext<Deps>, error: unknown): Promise<unknown> {
@@ -66,14 +59,7 @@ export class RunCapability<Deps = any> {
     return result;
   }
   wrapNodeRun(ctx: RunContext<Deps>, node: AnyNode, handler: (node: AnyNode) => Promise<AnyNode>): Promise<AnyNode> {
-    let chain = handler;
-    const cs = this.by.wrapNodeRun;
-    for (let i = cs.length - 1; i >= 0; i--) {
-      const next = chain;
-      const c = cs[i]!;
-      chain = (n) => c.wrapNodeRun(ctx, { node: n, handler: next });
-    }
-    return chain(node);
+    return nest(this.by.wrapNodeRun, handler, (c, n, next) => c.wrapNodeRun(ctx, { node: n, handler: next }))(node);
   }
   async onNodeRunError(ctx: RunContext<Deps>, node: AnyNode, error: unknown): Promise<AnyNode> {
     return recoverChain(this.by.onNodeRunError, error, (c, e) => c.onNodeRunError(ctx, { node, error: e }));
@@ -95,14 +81,7 @@ export class RunCapability<Deps = any> {
     return response;
   }
   wrapModelRequest(ctx: RunContext<Deps>, rc: ModelRequestContext, handler: (rc: ModelRequestContext) => Promise<ModelResponse>): Promise<ModelResponse> {
-    let chain = handler;
-    const cs = this.by.wrapModelRequest;
-    for (let i = cs.length - 1; i >= 0; i--) {
-      const next = chain;
-      const c = cs[i]!;
-      chain = (r) => c.wrapModelRequest(ctx, { requestContext: r, handler: next });
-    }
-    return chain(rc);
+    return nest(this.by.wrapModelRequest, handler, (c, r, next) => c.wrapModelRequest(ctx, { requestContext: r, handler: next }))(rc);
   }
   async onModelRequestError(ctx: RunContext<Deps>, rc: ModelRequestContext, error: unknown): Promise<ModelResponse> {
     return recoverChain(this.by.onModelRequestError, error, (c, e) => c.onModelRequestError(ctx, { requestContext: rc, error: e }));
@@ -114,14 +93,7 @@ export class RunCapability<Deps = any> {
     for (const c of this.by.beforeToolExecute) args = await c.beforeToolExecute(ctx, { ...t, args });
     let result: unknown;
     try {
-      let chain = execute;
-      const cs = this.by.wrapToolExecute;
-      for (let i = cs.length - 1; i >= 0; i--) {
-        const next = chain;
-        const c = cs[i]!;
-        chain = (a) => c.wrapToolExecute(ctx, { ...t, args: a, handler: next });
-      }
-      result = await chain(args);
+      result = await nest(this.by.wrapToolExecute, execute, (c, a, next) => c.wrapToolExecute(ctx, { ...t, args: a, handler: next }))(args);
     } catch (e) {
       if (isControlFlow(e) || this.by.onToolExecuteError.length === 0) throw e;
       result = await recoverChain(this.by.onToolExecuteError, e, (c, err) => c.onToolExecuteError(ctx, { ...t, args, error: err }));
@@ -147,6 +119,17 @@ export class RunCapability<Deps = any> {
     }
     return merged;
   }
+}
+
+/** `handler` wrapped by each of `cs`, the first outermost. */
+function nest<C, A, R>(cs: readonly C[], handler: (a: A) => Promise<R>, wrap: (c: C, a: A, next: (a: A) => Promise<R>) => Promise<R>): (a: A) => Promise<R> {
+  let chain = handler;
+  for (let i = cs.length - 1; i >= 0; i--) {
+    const next = chain;
+    const c = cs[i]!;
+    chain = (a) => wrap(c, a, next);
+  }
+  return chain;
 }
 
 async function recoverChain<C, R>(cs: readonly C[], error: unknown, call: (c: C, e: unknown) => Promise<R>): Promise<R> {

@@ -223,7 +223,7 @@ describe('ported from tests/test_streaming.py', () => {
       response = s.response;
     });
     expect(texts.join('')).toBe('success (no tool calls)');
-    expect(response).toMatchObject({ parts: [{ partKind: 'text', content: 'success (no tool calls)' }] });
+    expect(response).toMatchObject({ parts: [{ partKind: 'text', content: 'success (no tool calls)' }], usage: { inputTokens: 51, outputTokens: 4 } });
   });
 
   it('test_stream_iter_structured_validator: getOutput runs the validators [test_streaming.py]', async () => {

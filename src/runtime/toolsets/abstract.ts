@@ -65,6 +65,14 @@ export abstract class AbstractToolset<Deps = any> {
     return false;
   }
 
+  /**
+   * Whether `getInstructions` may return anything; `false` lets the agent skip asking (a fast
+   * path). Default `true`.
+   */
+  get hasInstructions(): boolean {
+    return true;
+  }
+
   /** Instructions for this toolset's tools, added to the agent's at every step. Default none. */
   getInstructions(_ctx: RunContext<Deps>): Promise<string | readonly string[] | undefined> | string | readonly string[] | undefined {
     return undefined;
@@ -74,10 +82,10 @@ export abstract class AbstractToolset<Deps = any> {
   abstract getTools(ctx: RunContext<Deps>): Promise<Map<string, ToolsetTool<Deps>>>;
 
   /**
-   * Calls tool `name` with validated `args`. May throw `ModelRetry`, `ApprovalRequired` or
-   * `CallDeferred`.
+   * Calls tool `name` with validated `args`; returns the result or a promise of it. May throw
+   * (or reject with) `ModelRetry`, `ApprovalRequired` or `CallDeferred`.
    */
-  abstract callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown>;
+  abstract callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown;
 
   /** A toolset offering only the tools `filter` accepts at each step (pydantic-ai's `filtered`). */
   filtered(filter: ToolFilterFunc<Deps>): AbstractToolset<Deps> {

@@ -21,6 +21,10 @@ export class CombinedToolset<Deps = any> extends AbstractToolset<Deps> {
     return this.staticValue;
   }
 
+  override get hasInstructions(): boolean {
+    return this.toolsets.some((t) => t.hasInstructions);
+  }
+
   override async getInstructions(ctx: RunContext<Deps>): Promise<string[] | undefined> {
     let out: string[] | undefined;
     for (const t of this.toolsets) {
@@ -53,7 +57,7 @@ export class CombinedToolset<Deps = any> extends AbstractToolset<Deps> {
     return out;
   }
 
-  async callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown> {
+  callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown {
     const inner = tool.toolset === this ? tool.inner! : tool;
     return inner.toolset.callTool(name, args, ctx, inner);
   }

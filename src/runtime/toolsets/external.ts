@@ -22,6 +22,9 @@ export class ExternalToolset<Deps = any> extends AbstractToolset<Deps> {
   override get isStatic(): boolean {
     return true;
   }
+  override get hasInstructions(): boolean {
+    return false;
+  }
   /** The tools, with the agent's `retries` as their retry budget. */
   async getTools(ctx: RunContext<Deps>): Promise<Map<string, ToolsetTool<Deps>>> {
     if (this.cache?.maxRetries !== ctx.maxRetries) {

@@ -55,6 +55,10 @@ export class FunctionToolset<Deps = any> extends AbstractToolset<Deps> {
     return !this.hasPrepare;
   }
 
+  override get hasInstructions(): boolean {
+    return this.instructions.length > 0;
+  }
+
   /**
    * Adds a tool.
    * @throws UserError when the name is taken.
@@ -126,7 +130,7 @@ export class FunctionToolset<Deps = any> extends AbstractToolset<Deps> {
     return out;
   }
 
-  async callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown> {
+  callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown {
     const original = (tool as { originalName?: string }).originalName ?? name;
     const t = this.tools.get(original);
     if (t === undefined) throw new UserError(`${this.label} has no tool named '${original}'.`);

@@ -27,6 +27,9 @@ export class WrapperToolset<Deps = any> extends AbstractToolset<Deps> {
   override get isStatic(): boolean {
     return this.wrapped.isStatic;
   }
+  override get hasInstructions(): boolean {
+    return this.wrapped.hasInstructions;
+  }
   override getInstructions(ctx: RunContext<Deps>): ReturnType<AbstractToolset<Deps>['getInstructions']> {
     return this.wrapped.getInstructions(ctx);
   }
@@ -37,7 +40,7 @@ export class WrapperToolset<Deps = any> extends AbstractToolset<Deps> {
     for (const [name, tool] of inner) out.set(name, this.wrapTool(tool, tool.toolDef));
     return out;
   }
-  callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown> {
+  callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown {
     return this.wrapped.callTool(name, args, ctx, tool.inner ?? tool);
   }
   override apply(visitor: (toolset: AbstractToolset<Deps>) => void): void {
@@ -82,7 +85,7 @@ export class PrefixedToolset<Deps = any> extends WrapperToolset<Deps> {
     }
     return out;
   }
-  override callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown> {
+  override callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown {
     return this.wrapped.callTool(name.slice(this.prefix.length + 1), args, ctx, tool.inner ?? tool);
   }
 }
@@ -103,7 +106,7 @@ export class RenamedToolset<Deps = any> extends WrapperToolset<Deps> {
     }
     return out;
   }
-  override callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): Promise<unknown> {
+  override callTool(name: string, args: Record<string, unknown>, ctx: RunContext<Deps>, tool: ToolsetTool<Deps>): unknown {
     return this.wrapped.callTool(this.nameMap[name] ?? name, args, ctx, tool.inner ?? tool);
   }
 }

@@ -14,6 +14,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import fc from 'fast-check';
 import OpenAI from 'openai';
 import * as undici from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,23 @@ describe('replay-only cassettes let no request out by any in-process channel', (
       const urls = cassetteErrors.map((e) => (e as CassetteEscape).url);
       for (const p of ['/v1/fetch', '/v1/undici-request', '/v1/pool', '/v1/chat/completions', '/v1/global-agent', '/v1/keep-alive', '/v1/keep-alive-tls', '/v1/h2', '/v1/raw'])
         expect(urls.some((u) => u.endsWith(p)), `${p} in ${urls.join(', ')}`).toBe(true);
+      // …and was caught where it tried to leave: kept-alive sockets were really reused (a write,
+      // not a new connection), dispatchers at request creation
+      const transportOf = (suffix: string) => cassetteErrors.map((e) => e as CassetteEscape).find((e) => e.url.endsWith(suffix))?.transport;
+      expect(
+        Object.fromEntries(['/v1/fetch', '/v1/undici-request', '/v1/undici-request-tls', '/v1/pool', '/v1/global-agent', '/v1/keep-alive', '/v1/keep-alive-tls', '/v1/h2', '/v1/raw', '/v1/raw-tls'].map((p) => [p, transportOf(p)])),
+      ).toEqual({
+        '/v1/fetch': 'fetch',
+        '/v1/undici-request': 'dispatcher',
+        '/v1/undici-request-tls': 'dispatcher',
+        '/v1/pool': 'dispatcher',
+        '/v1/global-agent': 'socket-write',
+        '/v1/keep-alive': 'socket-write',
+        '/v1/keep-alive-tls': 'socket-write',
+        '/v1/h2': 'http2',
+        '/v1/raw': 'socket-write',
+        '/v1/raw-tls': 'socket-write',
+      });
       // the same pre-opened connections work again once the cassette is gone
       counting = true;
       const after = await outcome(() => httpSend(capturedHttpRequest, `http://127.0.0.1:${httpPort}/after`, undefined));
@@ -278,5 +296,69 @@ describe('replay-only cassettes let no request out by any in-process channel', (
     expect(results).toEqual([`resolved ${completion}`, 'status 200', 'resolved ok']);
     expect(hits).toEqual(['POST /outside/http', 'POST /outside/fetch', 'POST /outside/undici']);
     hits.length = 0;
+  });
+
+  it('concurrent replay-only, recording and cassette-free contexts: only replay-only contexts are blocked, each by its own guard (property)', async () => {
+    const base = `http://127.0.0.1:${httpPort}`;
+    const keepAlive = new http.Agent({ keepAlive: true });
+    const undiciAgent = new undici.Agent({ keepAliveTimeout: 60_000 });
+    await httpSend(capturedHttpRequest, `${base}/warm/p`, keepAlive);
+    await (await undici.request(`${base}/warm/p`, { method: 'POST', body: '{}', dispatcher: undiciAgent })).body.text();
+    type Channel = 'fetch-captured' | 'fetch' | 'http-keep-alive' | 'undici-agent' | 'raw-socket';
+    type Where = 'replay' | 'record' | 'outside';
+    // where each channel reaches the server from; a recording cassette needs real connections,
+    // so only a captured fetch is caught there (documented)
+    const reaches: Record<Channel, Record<Where, boolean>> = {
+      'fetch-captured': { replay: false, record: false, outside: true },
+      fetch: { replay: false, record: true, outside: true },
+      'http-keep-alive': { replay: false, record: true, outside: true },
+      'undici-agent': { replay: false, record: true, outside: true },
+      'raw-socket': { replay: false, record: true, outside: true },
+    };
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ channel: fc.constantFrom<Channel>('fetch-captured', 'fetch', 'http-keep-alive', 'undici-agent', 'raw-socket'), where: fc.constantFrom<Where>('replay', 'record', 'outside'), delay: fc.nat(3) }), { minLength: 1, maxLength: 8 }),
+        async (tasks) => {
+          run += 1;
+          const sockets = await Promise.all(
+            tasks.map((t) => (t.channel === 'raw-socket' ? new Promise<net.Socket>((r) => { const sock = net.connect(httpPort, '127.0.0.1', () => r(sock)); }) : Promise.resolve(undefined))),
+          );
+          hits.length = 0;
+          counting = true;
+          await Promise.all(
+            tasks.map(async (t, i) => {
+              const path = `/p/${run}/${i}`;
+              const attempt = async () => {
+                await new Promise((r) => setTimeout(r, t.delay));
+                switch (t.channel) {
+                  case 'fetch-captured':
+                    return capturedFetch(`${base}${path}`, { method: 'POST', body: '{}' }).then((r) => r.text());
+                  case 'fetch':
+                    return globalThis.fetch(`${base}${path}`, { method: 'POST', body: '{}' }).then((r) => r.text());
+                  case 'http-keep-alive':
+                    return httpSend(capturedHttpRequest, `${base}${path}`, keepAlive);
+                  case 'undici-agent':
+                    return undici.request(`${base}${path}`, { method: 'POST', body: '{}', dispatcher: undiciAgent }).then((r) => r.body.text());
+                  case 'raw-socket':
+                    return rawSend(sockets[i] as net.Socket, path);
+                }
+              };
+              const settle = (p: Promise<unknown>) => p.then(() => undefined, () => undefined);
+              if (t.where === 'outside') await settle(attempt());
+              else await settle(withCassette(join(dir, `prop-${run}-${i}.yaml`), { mode: t.where === 'replay' ? 'none' : 'all', env: {}, allowUnplayed: true }, () => settle(attempt())));
+            }),
+          );
+          counting = false;
+          for (const sock of sockets) sock?.destroy();
+          const expected = tasks.flatMap((t, i) => (reaches[t.channel][t.where] ? [`POST /p/${run}/${i}`] : []));
+          expect(hits.filter((h) => h.startsWith('POST /p/')).sort()).toEqual(expected.sort());
+          hits.length = 0;
+        },
+      ),
+      { numRuns: 25 },
+    );
+    keepAlive.destroy();
+    await undiciAgent.close();
   });
 });

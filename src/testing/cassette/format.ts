@@ -10,17 +10,26 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LineCounter, isNode, parseDocument, stringify, visit, type Document } from 'yaml';
-import { CORE_SCHEMA, binaryTag, load as loadYaml } from 'js-yaml';
 import type { z } from 'zod';
 import { VERSION } from '../../runtime/version.js';
 import { CassetteFormatError, CassetteSecretError, type CassetteData } from './cassette.js';
 import type { SecretDetector } from './redact.js';
-import { CASSETTE_FORMAT, CassetteFile, fromFile, toFile } from './schema.js';
+import { loadModuleSync } from '../../runtime/index.js';
+import { CASSETTE_FORMAT, cassetteFileSchema, fromFile, toFile } from './schema.js';
 
 export { CASSETTE_FORMAT } from './schema.js';
 
-/** YAML 1.2 core schema plus `!!binary` (VCR.py writes byte bodies with it). */
-const YAML_SCHEMA = CORE_SCHEMA.withTags(binaryTag);
+type JsYaml = typeof import('js-yaml');
+let jsYaml: { load: JsYaml['load']; schema: ReturnType<JsYaml['CORE_SCHEMA']['withTags']> } | undefined;
+
+/** js-yaml (loaded on first use) with the YAML 1.2 core schema plus `!!binary` (VCR.py writes byte bodies with it). */
+function fastYaml(): NonNullable<typeof jsYaml> {
+  if (jsYaml === undefined) {
+    const m = loadModuleSync<JsYaml>('js-yaml');
+    jsYaml = { load: m.load, schema: m.CORE_SCHEMA.withTags(m.binaryTag) };
+  }
+  return jsYaml;
+}
 
 /** Most YAML aliases a cassette may expand (rehearse writes none; VCR.py a few): more is an alias bomb. */
 export const MAX_YAML_ALIASES = 1000;
@@ -57,7 +66,7 @@ function yamlLineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]
 
 function validate(raw: unknown, cassettePath: string, lineOf: (path: readonly PropertyKey[]) => number | undefined): CassetteData {
   if (raw === null || raw === undefined) return { interactions: [], metadata: undefined };
-  const parsed = CassetteFile.safeParse(raw, { reportInput: true });
+  const parsed = cassetteFileSchema().safeParse(raw, { reportInput: true });
   if (!parsed.success) throw formatError(cassettePath, parsed.error.issues[0] as z.core.$ZodIssue, lineOf);
   const meta = parsed.data.rehearse;
   if (meta !== undefined && meta.format > CASSETTE_FORMAT) {
@@ -97,7 +106,8 @@ function formatError(cassettePath: string, issue: z.core.$ZodIssue, lineOf: (pat
 function parseYaml(text: string, cassettePath: string): CassetteData {
   let raw: unknown;
   try {
-    raw = loadYaml(text, { schema: YAML_SCHEMA, maxAliases: 0, maxDepth: 1000 });
+    const y = fastYaml();
+    raw = y.load(text, { schema: y.schema, maxAliases: 0, maxDepth: 1000 });
   } catch {
     return parseYamlDocument(text, cassettePath);
   }

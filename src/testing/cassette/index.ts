@@ -32,6 +32,6 @@ export type { Pacing } from './sse.js';
 export { Cassette, activeCassette, isCI, resolveRecordMode, withCassette } from './with-cassette.js';
 export type { CassetteOptions } from './with-cassette.js';
 export { cassettePathForTest, sanitizeTestName, useCassette, useCassettePerTest } from './use-cassette.js';
-export type { UseCassetteOptions } from './use-cassette.js';
+export type { UseCassetteOptions, UseCassetteTestContext } from './use-cassette.js';
 export { registerCassetteCommands, runCassetteCli } from './cli.js';
 export type { CliIO } from './cli.js';

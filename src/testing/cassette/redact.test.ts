@@ -203,6 +203,15 @@ describe('the three layers', () => {
     }
   });
 
+  it('values: in binary bodies a token may touch any byte (no word boundary there)', () => {
+    const token = ['sk', 'ant', 'api03', 'd'.repeat(30)].join('-');
+    const data = Buffer.from(`\x00\xffk${token}7\xfe`, 'latin1').toString('base64');
+    const out = redactInteraction(req({ body: { kind: 'base64', data } }), { secretEnv: false });
+    expect(Buffer.from((out.request.body as { data: string }).data, 'base64').toString('latin1')).toBe(`\x00\xffk${REDACTED}\xfe`);
+    // in text a glued prefix is a word, not a key ("risk-free-investment-strategy")
+    expect(redactInteraction(req({ body: { kind: 'text', text: 'risk-free-investment-strategy' } }), { secretEnv: false }).request.body).toEqual({ kind: 'text', text: 'risk-free-investment-strategy' });
+  });
+
   it('known secrets: environment variables, secretValues and registerSecrets, in raw, URL-encoded and base64 forms', async () => {
     const envSecret = ['Aa1+/', 'Bb2Cc3Dd4Ee5Ff6'].join(''); // + and / differ when URL-encoded
     const option = ['opt', 'Value', '98765'].join('');
@@ -223,8 +232,10 @@ describe('the three layers', () => {
         for (let k = 0; k < 3; k++) expect(text).not.toContain(Buffer.from(s).subarray(k, k + 9).toString('base64'));
       }
       // short values, plain words, booleans and paths are not secrets; secretEnv: false ignores the environment
-      const notSecrets = { SHORT_TOKEN: 'abc', DEPLOY_KEY: 'production', SSL_KEY_FILE: '/etc/ssl/private/key.pem', FEATURE_TOKEN: 'false' };
+      const notSecrets = { SHORT_TOKEN: 'abc', DEPLOY_KEY: 'production', SSL_KEY_FILE: process.cwd(), FEATURE_TOKEN: 'false' };
       expect(new SecretDetector({}, notSecrets).values.knownCount).toBe(new SecretDetector().values.knownCount);
+      // a value that looks like a path but names no file is a secret (AWS secret keys may start with '/')
+      expect(new SecretDetector({}, { AWS_SECRET_ACCESS_KEY: '/wJalrXUtnFEMI/K7MDENG/bPxRfiCY' }).values.knownCount).toBe(new SecretDetector().values.knownCount + 1);
       expect(new SecretDetector({ secretEnv: false }, { MY_SERVICE_API_KEY: envSecret }).redactRequest(it0.request).uri).toContain(encodeURIComponent(envSecret));
     } finally {
       unregister();

@@ -203,9 +203,9 @@ class Pass {
     return v;
   }
 
-  private text(s: string): string {
-    if (!this.scan) return this.d.values.replace(s);
-    for (const m of this.d.values.find(s)) this.findings.push({ location: this.at(), preview: preview(m.text), rule: m.rule });
+  private text(s: string, bytes = false): string {
+    if (!this.scan) return this.d.values.replace(s, bytes);
+    for (const m of this.d.values.find(s, bytes)) this.findings.push({ location: this.at(), preview: preview(m.text), rule: m.rule });
     return s;
   }
 
@@ -337,13 +337,13 @@ class Pass {
   }
 
   /** Text of a body: JSON (kept as text when big), multipart fields and URL-encoded forms by name, then layers 2 and 3. */
-  private bodyText(text: string, contentType: string): string {
-    if (/^\s*[[{]/.test(text)) return this.jsonString(text);
+  private bodyText(text: string, contentType: string, bytes = false): string {
+    if (!bytes && /^\s*[[{]/.test(text)) return this.jsonString(text);
     const boundary = /multipart\/[^;]*;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];
     let out = text;
     if (boundary !== undefined) out = this.multipart(out, boundary);
     else if (/x-www-form-urlencoded/i.test(contentType) || FORM_SHAPE.test(out)) out = this.pairs(out);
-    return this.text(out);
+    return this.text(out, bytes);
   }
 
   body(b: CassetteBody, headers: HeaderMap): CassetteBody {
@@ -359,7 +359,7 @@ class Pass {
         return { kind: 'text', text: this.bodyText(b.text, contentType) };
       case 'base64': {
         // the bytes, one character each, so secrets inside binary data are seen
-        const bytes = this.within('(bytes)', () => this.bodyText(Buffer.from(b.data, 'base64').toString('latin1'), contentType));
+        const bytes = this.within('(bytes)', () => this.bodyText(Buffer.from(b.data, 'base64').toString('latin1'), contentType, true));
         return { kind: 'base64', data: this.text(Buffer.from(bytes, 'latin1').toString('base64')) };
       }
       case 'sse':

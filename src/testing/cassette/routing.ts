@@ -43,23 +43,34 @@ export interface RoutedCassette {
 
 interface Frame {
   cassette: RoutedCassette | undefined;
-  readonly parent: Frame | undefined;
+  /** The cassette stopped and was let go; lookups skip (and unlink) this frame. */
+  released: boolean;
+  parent: Frame | undefined;
 }
 
 const storage = new AsyncLocalStorage<Frame>();
 
-/** The cassette of the current async context: the innermost bound one that has not stopped. */
+/**
+ * The cassette of the current async context: the innermost bound one that has not stopped.
+ * Frames of stopped cassettes are released on the way (their cassette dropped, unlinked from
+ * the chain), so contexts that outlive a cassette (`enterWith` leaks into the caller's
+ * context, e.g. from one vitest test to the next) do not keep it, or a growing chain, alive.
+ */
 export function routedCassette(): RoutedCassette | undefined {
   for (let f = storage.getStore(); f !== undefined; f = f.parent) {
+    while (f.parent?.released === true) f.parent = f.parent.parent;
     const c = f.cassette;
-    if (c !== undefined && !c.stopped) return c;
+    if (c === undefined) continue;
+    if (!c.stopped) return c;
+    f.cassette = undefined;
+    f.released = true;
   }
   return undefined;
 }
 
 /** Runs `fn` with `cassette` bound to its async context (and to the work it starts). */
 export function runWithCassette<T>(cassette: RoutedCassette, fn: () => T): T {
-  return storage.run({ cassette, parent: storage.getStore() }, fn);
+  return storage.run({ cassette, released: false, parent: storage.getStore() }, fn);
 }
 
 /**
@@ -69,12 +80,25 @@ export function runWithCassette<T>(cassette: RoutedCassette, fn: () => T): T {
  * is skipped, so a context that outlives it (the binding leaks to whatever shares the caller's
  * context) falls back to the outer cassette, or none.
  */
-export function enterCassetteContext(): { bind(cassette: RoutedCassette): void } {
-  const frame: Frame = { cassette: undefined, parent: storage.getStore() };
+export function enterCassetteContext(): { bind(cassette: RoutedCassette): void; release(): void } {
+  const frame: Frame = { cassette: undefined, released: false, parent: storage.getStore() };
   storage.enterWith(frame);
   return {
     bind(cassette) {
       frame.cassette = cassette;
     },
+    /** The cassette never started: the frame stays empty and is skipped. */
+    release() {
+      frame.cassette = undefined;
+      frame.released = true;
+    },
   };
+}
+
+/** Number of frames in the current context's chain (after a lookup released what it could). For tests. */
+export function contextChainLength(): number {
+  routedCassette();
+  let n = 0;
+  for (let f = storage.getStore(); f !== undefined; f = f.parent) n += 1;
+  return n;
 }

@@ -8,7 +8,8 @@
  * text under `body.string` (one scalar: big cassettes load fast); SSE bodies as `sse_events`;
  * other bodies as `body: {string}` or `body: {base64}`.
  */
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import { loadModuleSync } from '../../runtime/index.js';
 import type { CassetteBody, CassetteData, CassetteMetadata, HeaderMap, Interaction, SseEvent } from './cassette.js';
 import { parseSse } from './sse.js';
 
@@ -18,90 +19,104 @@ export const CASSETTE_FORMAT = 1;
 /** JSON bodies larger than this many bytes (as JSON text) are stored as text, not parsed YAML/JSON. */
 export const INLINE_JSON_LIMIT = 64 * 1024;
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** Builds the schema with the given zod (zod is a peer dependency, loaded on first use). */
+function build(z: typeof Zod.z) {
+  const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-const headers = z
-  .record(
-    z.string(),
-    z.union([scalar, z.array(scalar, { error: 'a header value must be a list of strings' }), z.null()], {
-      error: 'a header must be a list of values (or one value), not a mapping',
-    }),
-  )
-  .nullish();
-
-const body = z
-  .union(
-    [
+  const headers = z
+    .record(
       z.string(),
-      z.null(),
-      z.object({ string: z.union([z.string(), z.null(), z.instanceof(Uint8Array)]).optional(), base64: z.string().optional() }).strict(),
-    ],
-    { error: 'body must be a string, {string: …} or {base64: …}' },
-  )
-  .optional();
+      z.union([scalar, z.array(scalar, { error: 'a header value must be a list of strings' }), z.null()], {
+        error: 'a header must be a list of values (or one value), not a mapping',
+      }),
+    )
+    .nullish();
 
-const sseEvent = z
-  .object({
-    event: scalar.optional(),
-    id: scalar.optional(),
-    retry: z.number().int().nonnegative().optional(),
-    at_ms: z.number().nonnegative().optional(),
-    data: z.unknown().optional(),
-    text: z.string().optional(),
-  })
-  .refine((e) => 'data' in e || e.text !== undefined, { error: 'an SSE event needs `data` (parsed JSON) or `text`' });
+  const body = z
+    .union(
+      [
+        z.string(),
+        z.null(),
+        z.object({ string: z.union([z.string(), z.null(), z.instanceof(Uint8Array)]).optional(), base64: z.string().optional() }).strict(),
+      ],
+      { error: 'body must be a string, {string: …} or {base64: …}' },
+    )
+    .optional();
 
-const bodyFields = {
-  body,
-  parsed_body: z.unknown().optional(),
-  sse_events: z.array(sseEvent).optional(),
-};
+  const sseEvent = z
+    .object({
+      event: scalar.optional(),
+      id: scalar.optional(),
+      retry: z.number().int().nonnegative().optional(),
+      at_ms: z.number().nonnegative().optional(),
+      data: z.unknown().optional(),
+      text: z.string().optional(),
+    })
+    .refine((e) => 'data' in e || e.text !== undefined, { error: 'an SSE event needs `data` (parsed JSON) or `text`' });
 
-const absoluteUrl = z.string().refine(
-  (u) => {
-    try {
-      new URL(u);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: (i) => `not an absolute URL: ${String(i.input)}` },
-);
+  const bodyFields = {
+    body,
+    parsed_body: z.unknown().optional(),
+    sse_events: z.array(sseEvent).optional(),
+  };
 
-const request = z.object({ method: z.string().min(1), uri: absoluteUrl, headers, ...bodyFields });
+  const absoluteUrl = z.string().refine(
+    (u) => {
+      try {
+        new URL(u);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (i) => `not an absolute URL: ${String(i.input)}` },
+  );
 
-const status = z.object({
-  code: z
-    .number({ error: (i) => `expected an HTTP status code, got ${JSON.stringify(i.input)}` })
-    .int({ error: (i) => `expected an integer HTTP status 200–599, got ${String(i.input)}` })
-    .min(200, { error: (i) => `expected an HTTP status 200–599 (a replayable final response), got ${String(i.input)}` })
-    .max(599, { error: (i) => `expected an HTTP status 200–599, got ${String(i.input)}` }),
-  message: z.union([z.string(), z.number()]).nullish(),
-});
+  const request = z.object({ method: z.string().min(1), uri: absoluteUrl, headers, ...bodyFields });
 
-const response = z.object({ status, headers, ...bodyFields });
+  const status = z.object({
+    code: z
+      .number({ error: (i) => `expected an HTTP status code, got ${JSON.stringify(i.input)}` })
+      .int({ error: (i) => `expected an integer HTTP status 200–599, got ${String(i.input)}` })
+      .min(200, { error: (i) => `expected an HTTP status 200–599 (a replayable final response), got ${String(i.input)}` })
+      .max(599, { error: (i) => `expected an HTTP status 200–599, got ${String(i.input)}` }),
+    message: z.union([z.string(), z.number()]).nullish(),
+  });
 
-const metadata = z.object({
-  format: z.number().int().min(1),
-  version: z.string(),
-  recordedAt: z.iso.datetime({ offset: true }),
-  hosts: z.array(z.string()),
-});
+  const response = z.object({ status, headers, ...bodyFields });
 
-/** The schema of a cassette file (after YAML or JSON parsing). */
-export const CassetteFile = z.object({
-  rehearse: metadata.optional(),
-  interactions: z.array(z.object({ request, response }), { error: '`interactions` must be a list of {request, response}' }),
-  version: z.literal(1, {
-    error: (i) => (i.input === undefined ? 'no `version: 1` after the interactions: the file is truncated (or not a cassette)' : 'version must be 1'),
-  }),
-});
-export type CassetteFile = z.infer<typeof CassetteFile>;
+  const metadata = z.object({
+    format: z.number().int().min(1),
+    version: z.string(),
+    recordedAt: z.iso.datetime({ offset: true }),
+    hosts: z.array(z.string()),
+  });
 
-type RawBodyHolder = { body?: z.infer<typeof body>; parsed_body?: unknown; sse_events?: z.infer<typeof sseEvent>[] | undefined };
+  /** The schema of a cassette file (after YAML or JSON parsing). */
+  const CassetteFile = z.object({
+    rehearse: metadata.optional(),
+    interactions: z.array(z.object({ request, response }), { error: '`interactions` must be a list of {request, response}' }),
+    version: z.literal(1, {
+      error: (i) => (i.input === undefined ? 'no `version: 1` after the interactions: the file is truncated (or not a cassette)' : 'version must be 1'),
+    }),
+  });
+  return { CassetteFile, headers, body, sseEvent };
+}
 
-function readHeaders(v: z.infer<typeof headers>): HeaderMap {
+type Built = ReturnType<typeof build>;
+let built: Built | undefined;
+
+/** The schema of a cassette file (after YAML or JSON parsing), built on first use. */
+export function cassetteFileSchema(): Built['CassetteFile'] {
+  built ??= build(loadModuleSync<typeof Zod>('zod').z);
+  return built.CassetteFile;
+}
+/** A validated cassette file. */
+export type CassetteFile = Zod.infer<Built['CassetteFile']>;
+
+type RawBodyHolder = { body?: Zod.infer<Built['body']>; parsed_body?: unknown; sse_events?: Zod.infer<Built['sseEvent']>[] | undefined };
+
+function readHeaders(v: Zod.infer<Built['headers']>): HeaderMap {
   const out: HeaderMap = {};
   for (const [k, val] of Object.entries(v ?? {})) {
     if (val === null) continue;
@@ -111,7 +126,7 @@ function readHeaders(v: z.infer<typeof headers>): HeaderMap {
   return out;
 }
 
-function readSseEvents(events: z.infer<typeof sseEvent>[]): SseEvent[] {
+function readSseEvents(events: Zod.infer<Built['sseEvent']>[]): SseEvent[] {
   return events.map((e) => {
     const ev: SseEvent = { data: 'data' in e ? JSON.stringify(e.data) : (e.text ?? '') };
     if (e.event !== undefined) ev.event = String(e.event);

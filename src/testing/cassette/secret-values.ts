@@ -6,6 +6,7 @@
  * raw, URL-encoded and base64 forms (the three base64 alignments, so a secret inside a larger
  * base64 stream is found too), as CI systems mask secrets in logs.
  */
+import { existsSync } from 'node:fs';
 
 /** The placeholder that replaces a secret. */
 export const REDACTED = 'REDACTED';
@@ -79,15 +80,17 @@ export function registeredSecrets(): SecretRegistration[] {
   return [...registry];
 }
 
-/**
- * Values of secret-looking variables that are not secrets: a single word under 16 letters
- * (`production`, `localhost`), a boolean, a file path (`SSL_KEY_FILE=/etc/ssl/key.pem`).
- */
-const NOT_SECRET_VALUE = /^([A-Za-z]{1,15}|true|false|(\.{0,2}\/|~\/|[A-Za-z]:\\)\S*)$/;
+/** Values of secret-looking variables that are not secrets: a single word under 16 letters (`production`, `localhost`), a boolean. */
+const NOT_SECRET_VALUE = /^([A-Za-z]{1,15}|true|false)$/;
+
+/** Whether `v` names an existing file or folder (`SSL_KEY_FILE=/etc/ssl/key.pem`): a path, not a secret (an AWS secret key may start with `/`). */
+function isExistingPath(v: string): boolean {
+  return /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) && existsSync(v);
+}
 
 /**
  * Values of the secret-looking variables of each environment: unique, at least
- * {@link MIN_SECRET_LENGTH} characters, not a plain word, boolean or file path.
+ * {@link MIN_SECRET_LENGTH} characters, not a plain word, a boolean or the path of an existing file.
  */
 export function envSecrets(envs: readonly (Readonly<Record<string, string | undefined>> | undefined)[]): string[] {
   const out = new Set<string>();
@@ -95,7 +98,7 @@ export function envSecrets(envs: readonly (Readonly<Record<string, string | unde
     if (env === undefined) continue;
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined || value.trim().length < MIN_SECRET_LENGTH) continue;
-      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name) && !NOT_SECRET_VALUE.test(value.trim())) out.add(value.trim());
+      if (SECRET_ENV_NAME.test(name) && !NOT_SECRET_ENV.test(name) && !NOT_SECRET_VALUE.test(value.trim()) && !isExistingPath(value.trim())) out.add(value.trim());
     }
   }
   return [...out];
@@ -137,6 +140,8 @@ export interface ValueMatch {
 /** Layers 2 and 3 compiled: token patterns and known-secret forms, with a fast no-match path. */
 export class SecretValues {
   private readonly patterns: SecretPattern[];
+  /** The same patterns without word-boundary guards, for the bytes of binary bodies (no words there). */
+  private readonly bytePatterns: SecretPattern[];
   private readonly extraPatterns: boolean;
   private readonly known: RegExp | undefined;
   /** Number of known secrets (each looked for in all its forms). */
@@ -149,29 +154,37 @@ export class SecretValues {
       name,
       pattern: new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
     }));
+    this.bytePatterns = this.patterns.map(({ name, pattern }) => ({
+      name,
+      pattern: new RegExp(pattern.source.split(START).join('').replace(/^\\b/, ''), pattern.flags),
+    }));
     const values = [...new Set(args.values ?? [])].filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED);
     this.knownCount = values.length;
     const forms = [...new Set(values.flatMap(secretForms))].sort((a, b) => b.length - a.length);
     this.known = forms.length === 0 ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
   }
 
-  /** Replaces every token-format match and known-secret form in `s` (`Bearer x` becomes `Bearer REDACTED`). */
-  replace(s: string): string {
+  /**
+   * Replaces every token-format match and known-secret form in `s` (`Bearer x` becomes
+   * `Bearer REDACTED`). `bytes`: `s` holds binary data one byte per character, where a token
+   * may touch any byte.
+   */
+  replace(s: string, bytes = false): string {
     let out = s;
     if (this.known !== undefined) out = out.replace(this.known, REDACTED);
     if (!this.extraPatterns && !MAYBE_BUILTIN.test(out)) return out;
-    for (const { pattern } of this.patterns) {
+    for (const { pattern } of bytes ? this.bytePatterns : this.patterns) {
       out = out.replace(pattern, (m) => (/^bearer\s/i.test(m) ? `${m.slice(0, 6)} ${REDACTED}` : REDACTED));
     }
     return out;
   }
 
   /** Every token-format match and known-secret form in `s` (nothing for an already redacted text). */
-  find(s: string): ValueMatch[] {
+  find(s: string, bytes = false): ValueMatch[] {
     const out: ValueMatch[] = [];
     if (this.known !== undefined) for (const m of s.matchAll(this.known)) out.push({ index: m.index, text: m[0], rule: 'known secret' });
     if (this.extraPatterns || MAYBE_BUILTIN.test(s))
-      for (const { name, pattern } of this.patterns) for (const m of s.matchAll(pattern)) out.push({ index: m.index, text: m[0], rule: name });
+      for (const { name, pattern } of bytes ? this.bytePatterns : this.patterns) for (const m of s.matchAll(pattern)) out.push({ index: m.index, text: m[0], rule: name });
     return out;
   }
 }

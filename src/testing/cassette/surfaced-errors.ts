@@ -19,7 +19,6 @@ export interface SyntheticResponse {
 }
 
 const byId = new Map<string, CassetteError>();
-const surfaced = new WeakSet<Error>();
 let nextId = 0;
 
 /** Registers `error` and returns the synthetic response that carries it (`type`: e.g. `cassette_mismatch`). */
@@ -55,7 +54,7 @@ function headerValue(headers: unknown): string | undefined {
 /**
  * The cassette error behind `error`: `error` itself or one of its causes when it is a
  * `CassetteError`, or the one a synthetic response's header names (an SDK error keeps the
- * response headers). Marks it surfaced. `undefined` when there is none.
+ * response headers). `undefined` when there is none.
  */
 export function cassetteErrorBehind(error: unknown): CassetteError | undefined {
   let e: unknown = error;
@@ -66,16 +65,8 @@ export function cassetteErrorBehind(error: unknown): CassetteError | undefined {
       const id = headerValue((e as { headers?: unknown }).headers);
       if (id !== undefined) found = byId.get(id);
     }
-    if (found !== undefined) {
-      surfaced.add(found);
-      return found;
-    }
+    if (found !== undefined) return found;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-/** Whether `error` has been handed to the client code as itself (see {@link cassetteErrorBehind}). */
-export function wasSurfaced(error: Error): boolean {
-  return surfaced.has(error);
 }

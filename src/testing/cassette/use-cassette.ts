@@ -3,7 +3,7 @@
  *
  * - `useCassette()` at the start of a test body (`it('x', async () => { await useCassette(); ... })`);
  * - `useCassettePerTest()` once in a `describe` body (or at the top of a file): every test in
- *   it gets its own cassette, started before the test (a `beforeEach`) and stopped after it.
+ *   it gets its own cassette, wrapped around the test and its hooks (an `aroundEach`).
  *
  * A cassette is stopped when its test finishes (vitest's `onTestFinished`): recordings are
  * written if the test passed, and leftovers or mismatches fail the test. Tests of a
@@ -100,53 +100,57 @@ export function cassettePathForTest(args: { testPath: string; testName: string; 
 export async function useCassette(options: UseCassetteOptions = {}): Promise<Cassette> {
   // bind synchronously, before the first await, so the rest of the test body sees the cassette
   const binding = enterCassetteContext();
-  let vitest = vitestOfWorker();
-  if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
-  if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
-  const { test, ...rest } = options;
-  let cassette: Cassette;
+  try {
+    let vitest = vitestOfWorker();
+    if (vitest === undefined && '__vitest_worker__' in globalThis) vitest = (await import('vitest').catch(() => undefined)) as VitestApi | undefined;
+    if (vitest === undefined) throw new UserError(OUTSIDE_VITEST);
+    const { test, ...rest } = options;
+    const cassette = await startTestCassette({ ...runningTest(vitest, test), options: rest });
+    binding.bind(cassette);
+    return cassette;
+  } catch (e) {
+    binding.release();
+    throw e;
+  }
+}
+
+/** The running test: from its context when given, else from vitest's global state (not for concurrent tests). */
+function runningTest(
+  vitest: VitestApi,
+  test: UseCassetteTestContext | undefined,
+): { testPath: string; testName: string; onTestFinished: (fn: (ctx: { task: VitestTask }) => Promise<void>) => void } {
   if (test !== undefined) {
     const testPath = test.task.file?.filepath;
     if (testPath === undefined) throw new UserError('useCassette({ test }): the test context has no file path');
-    cassette = await startTestCassette({ testPath, testName: testNameOf(test.task as VitestTask), options: rest, onTestFinished: (fn) => test.onTestFinished(fn as never) });
-  } else {
-    const state = vitest.expect.getState();
-    const testPath = state.testPath;
-    const testName = state.currentTestName;
-    if (testPath === undefined || testName === undefined || testName === '')
-      throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
-    const api = vitest;
-    cassette = await startTestCassette({
-      testPath,
-      testName,
-      options: rest,
-      onTestFinished: (fn) => {
-        try {
-          api.onTestFinished(fn);
-        } catch (e) {
-          throw new UserError(
-            'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
-              "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
-            { cause: e },
-          );
-        }
-      },
-    });
+    return { testPath, testName: testNameOf(test.task as VitestTask), onTestFinished: (fn) => test.onTestFinished(fn as never) };
   }
-  binding.bind(cassette);
-  return cassette;
+  const { testPath, currentTestName: testName } = vitest.expect.getState();
+  if (testPath === undefined || testName === undefined || testName === '')
+    throw new UserError('useCassette() must be called inside a running vitest test body: it(\'…\', async () => { await useCassette(); … })');
+  return {
+    testPath,
+    testName,
+    onTestFinished: (fn) => {
+      try {
+        vitest.onTestFinished(fn);
+      } catch (e) {
+        throw new UserError(
+          'useCassette(): vitest cannot tell which test is running (concurrent tests). Pass the test context: ' +
+            "it.concurrent('…', async (ctx) => { await useCassette({ test: ctx }); … }), or use useCassettePerTest().",
+          { cause: e },
+        );
+      }
+    },
+  };
 }
 
 /**
  * Gives every test of the enclosing `describe` (or, at the top level, of the file) its own
  * cassette, `fixtures/cassettes/<test-file>/<describe names and test name, sanitised>.yaml`,
- * as if each test began with `await useCassette(options)`: a `beforeEach` starts it, and when
- * the test finishes it is stopped — recordings written if the test passed, and unplayed
- * interactions or mismatches fail that test. Nested describes inherit it. The running test's
- * cassette is {@link activeCassette}`()`.
- *
- * Call it in the describe body before other `beforeEach` hooks that create SDK clients, so
- * they are created after interception began.
+ * bound to the test's `beforeEach` hooks, body and `afterEach` hooks (an `aroundEach`, so
+ * `describe.concurrent` tests each get theirs). When the test finishes it is stopped —
+ * recordings written if the test passed, and unplayed interactions or mismatches fail that
+ * test. Nested describes inherit it. The running test's cassette is {@link activeCassette}`()`.
  *
  * ```ts
  * describe('weather agent', () => {
@@ -154,10 +158,12 @@ export async function useCassette(options: UseCassetteOptions = {}): Promise<Cas
  *   it('answers', async () => { ... });  // fixtures/cassettes/<file>/weather-agent__answers.yaml
  * });
  * ```
- * @param options as {@link useCassette}'s, without `name` (each test is named after itself).
- * @throws UserError when not called while vitest collects a test file.
+ * @param options as {@link useCassette}'s, without `name` (each test is named after itself)
+ *   and `test`.
+ * @throws UserError when not called while vitest collects a test file, or with a vitest older
+ *   than 4.1 (no `aroundEach`).
  */
-export function useCassettePerTest(options: Omit<UseCassetteOptions, 'name'> = {}): void {
+export function useCassettePerTest(options: Omit<UseCassetteOptions, 'name' | 'test'> = {}): void {
   const vitest = vitestOfWorker();
   if (vitest === undefined)
     throw new UserError('useCassettePerTest() must be called in a vitest test file, inside describe() or at its top level.');
@@ -166,19 +172,13 @@ export function useCassettePerTest(options: Omit<UseCassetteOptions, 'name'> = {
     if (testPath === undefined) throw new UserError('useCassettePerTest(): the running test has no file path');
     return startTestCassette({ testPath, testName: testNameOf(ctx.task), options, onTestFinished: (fn) => ctx.onTestFinished(fn) });
   };
-  if (typeof vitest.aroundEach === 'function') {
-    // the cassette wraps the test's beforeEach hooks, body and afterEach hooks, bound exactly to them
-    vitest.aroundEach(async (runTest, ctx) => {
-      const cassette = await start(ctx);
-      await runWithCassette(cassette, runTest);
-    });
-  } else {
-    // vitest before aroundEach: bind to the context the beforeEach hook shares with the test, if it does
-    vitest.beforeEach(async (ctx) => {
-      const binding = enterCassetteContext();
-      binding.bind(await start(ctx));
-    });
-  }
+  if (typeof vitest.aroundEach !== 'function')
+    throw new UserError('useCassettePerTest() needs vitest 4.1 or later (aroundEach); with an older vitest call `await useCassette()` at the start of each test.');
+  // the cassette wraps the test's beforeEach hooks, body and afterEach hooks, bound exactly to them
+  vitest.aroundEach(async (runTest, ctx) => {
+    const cassette = await start(ctx);
+    await runWithCassette(cassette, runTest);
+  });
 }
 
 /** vitest's full test name: describe names and the test name joined with ` > ` (the file left out). */

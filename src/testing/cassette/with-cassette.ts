@@ -29,7 +29,7 @@ import { DEFAULT_MATCH_ON, FOREIGN_MATCH_ON, RequestMatcher, bodyDiff, nearestRe
 import { SecretDetector, type RedactOptions } from './redact.js';
 import { enterCassetteContext, routedCassette, runWithCassette, type EscapeInfo } from './routing.js';
 import type { Pacing } from './sse.js';
-import { cassetteErrorBehind, forgetErrors, syntheticErrorResponse, wasSurfaced } from './surfaced-errors.js';
+import { cassetteErrorBehind, forgetErrors, syntheticErrorResponse } from './surfaced-errors.js';
 
 /** Options of {@link withCassette} and {@link useCassette}. */
 export interface CassetteOptions extends MatchOptions, RedactOptions, ExpiryOptions {
@@ -215,10 +215,16 @@ export class Cassette implements InterceptingCassette {
   static start(path: string, options: CassetteOptions = {}): Promise<Cassette> {
     // bind synchronously, before the first await, so the caller's continuation sees the cassette
     const binding = enterCassetteContext();
-    return Cassette.open(path, options).then((c) => {
-      binding.bind(c);
-      return c;
-    });
+    return Cassette.open(path, options).then(
+      (c) => {
+        binding.bind(c);
+        return c;
+      },
+      (e: unknown) => {
+        binding.release();
+        throw e;
+      },
+    );
   }
 
   /**
@@ -372,8 +378,8 @@ export class Cassette implements InterceptingCassette {
         if (behind.cause === undefined) Object.defineProperty(behind, 'cause', { value: err, configurable: true });
         throw behind;
       }
+      // vitest hands over serialized errors: one that carries our message already reported it
       const reported = options.errorMessages ?? [];
-      if (this.errors.some((e) => wasSurfaced(e) && reported.some((m) => m.includes(e.message)))) return;
       if (reported.some((m) => this.errors.some((e) => m.includes(e.message)))) return;
       if (err !== undefined && first.cause === undefined) Object.defineProperty(first, 'cause', { value: err, configurable: true });
       throw first;
