@@ -12,7 +12,7 @@ import type { Evaluator, RetryOptions } from './evaluator.js';
 import { lazyModule } from './lazy.js';
 import { EvaluationReport, type ReportCase, type ReportCaseCancelled, type ReportCaseFailure } from './report.js';
 import { evalTracer, planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
-import { ensureEvalTracing } from './span-collector.js';
+import { ensureEvalTracing, ownsEvalTracing } from './span-collector.js';
 
 /** What a task receives beside its inputs. */
 export interface TaskContext {
@@ -177,6 +177,8 @@ export async function runEvaluation<I, O, M>(args: {
 
   const recordingError = ensureEvalTracing();
   const tracer = evalTracer(); // once per evaluation, not twice per case
+  // with rehearse's own provider nothing receives the per-case spans: only their ids are made
+  const quietSpans = recordingError === undefined && ownsEvalTracing();
   const bar = options.progress && progressAllowed() ? newProgressBar(taskName) : undefined;
   bar?.start(total, 0);
   let next = 0;
@@ -185,7 +187,7 @@ export async function runEvaluation<I, O, M>(args: {
   const worker = async () => {
     while (next < total && !signal?.aborted) {
       const i = next++;
-      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer });
+      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans });
       results[i] = r;
       if (resultKind(r) !== 'cancelled') {
         done++;
