@@ -34,18 +34,18 @@ async function task(i) {
   return `value-${i}`;
 }
 
-/** rehearse: a Dataset fed lazily from a generator of cases, evaluated at `concurrency`. */
+/** rehearse: `runEvaluation` fed lazily from a generator of cases (none made up front), at `concurrency`. */
 async function rehearse(concurrency) {
-  const { Case, Contains, Dataset, EqualsExpected, MaxDuration } = await import(DIST ? '../dist/evals/index.js' : '../src/evals/index.js');
+  const { Case, Contains, Dataset, EqualsExpected, MaxDuration, runEvaluation } = await import(DIST ? '../dist/evals/index.js' : '../src/evals/index.js');
   const evaluators = () => [new EqualsExpected(), new Contains({ value: 'value-' }), new MaxDuration({ seconds: 10 })];
   // warm-up (JIT, tracer provider installation)
   await new Dataset({ cases: [new Case({ inputs: 1, expectedOutput: 'value-1' })], evaluators: evaluators() }).evaluate(task);
   function* cases() {
     for (let i = 0; i < N; i++) yield new Case({ name: `case-${i}`, inputs: i, expectedOutput: `value-${i}` });
   }
-  const ds = Dataset.fromIterable ? Dataset.fromIterable(cases(), { name: 'bench', evaluators: evaluators() }) : new Dataset({ name: 'bench', cases: [...cases()], evaluators: evaluators() });
+  const evs = evaluators();
   return measure(async () => {
-    const report = await ds.evaluate(task, { maxConcurrency: concurrency });
+    const report = await runEvaluation({ cases: cases(), evaluators: evs, task, options: { name: 'bench', maxConcurrency: concurrency } });
     assert.equal(report.cases.length, N);
     assert.equal(report.failures.length, 0);
     assert.equal(report.averages().assertions, 1);
