@@ -26,7 +26,7 @@ describe('runEvaluation with a lazy case source', () => {
           }
         }
         const options = { name: 'lazy', maxConcurrency, repeat, onCaseDone: () => void finished++ };
-        const evaluators = [new EqualsExpected<number, number>()];
+        const evaluators = [new EqualsExpected()];
         const lazy = await runEvaluation({ cases: cases(), evaluators, task, options });
         const eager = await runEvaluation({ cases: Array.from({ length: n }, (_, i) => makeCase(i)), evaluators, task, options: { name: 'lazy', maxConcurrency, repeat } });
         expect(strip(lazy)).toEqual(strip(eager));
