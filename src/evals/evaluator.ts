@@ -206,9 +206,11 @@ export function runEvaluatorFast<I, O, M>(
 }
 
 function toResults(raw: unknown, name: string, source: string): EvaluationResult[] | EvaluatorFailure {
+  // one scalar (the common case): one result, no mapping object
+  if (typeof raw === 'boolean' || typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw))) return [{ name, value: raw === 0 ? 0 : raw, source }];
   try {
     let mapping: Record<string, unknown>;
-    if (isScalar(raw) || isReason(raw)) mapping = { [name]: raw };
+    if (isReason(raw)) mapping = { [name]: raw };
     else if (isPlainObject(raw) && Object.values(raw).every((v) => isScalar(v) || isReason(v))) mapping = raw;
     else throw new TypeError(`${source}.evaluate returned a value of an invalid type: ${reprOutput(raw)}.`);
     const out: EvaluationResult[] = [];

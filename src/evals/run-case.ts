@@ -6,7 +6,8 @@
  * never settled. `runEvaluation` schedules these; distributed runners call it per case.
  */
 import { performance } from 'node:perf_hooks';
-import { SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { context, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
 import type { Case } from './case.js';
 import { EvaluatorContext } from './evaluator-context.js';
 import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
@@ -14,7 +15,7 @@ import type { ReportCase, ReportCaseCancelled, ReportCaseFailure } from './repor
 import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner.js';
 import { collectSpansSettled } from './span-collector.js';
 import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
-import { extractSpanTreeMetrics, runWithTaskRun, TaskRun } from './task-run.js';
+import { extractSpanTreeMetrics, TaskRun } from './task-run.js';
 import { describeThrown } from './thrown.js';
 
 /** One scheduled run: a case and which repeat of it. */
@@ -65,6 +66,36 @@ export interface RunCaseArgs<I, O, M> {
   recordingError?: SpanTreeRecordingError | undefined;
   /** Tracer for the case and task spans; default the global provider's `rehearse-evals` tracer. */
   tracer?: Tracer | undefined;
+  /**
+   * `true` when nothing could receive the `case:` and `execute` spans (the tracer provider is the
+   * one rehearse installed, with no exporter; see `ownsEvalTracing()`): they are then not created,
+   * only their ids — the report still gets `traceId`/`spanId` and the task's own spans their
+   * parent. Default `false`: the spans are created.
+   */
+  quietSpans?: boolean | undefined;
+}
+
+// span ids without spans (quietSpans): random hex from a pooled buffer, as OpenTelemetry's ids
+let idPool = Buffer.alloc(0);
+let idPos = 0;
+function randomHex(bytes: number): string {
+  if (idPos + bytes > idPool.length) {
+    idPool = randomBytes(4096);
+    idPos = 0;
+  }
+  const hex = idPool.toString('hex', idPos, idPos + bytes);
+  idPos += bytes;
+  return hex;
+}
+
+/** Runs `fn` in the case span (`quietSpans`: with no span, only ids). */
+function inCaseSpan<R>(args: RunCaseArgs<unknown, unknown, unknown>, fn: (span: Span | undefined, ids: { traceId: string; spanId: string } | undefined) => Promise<R>): Promise<R> {
+  const { planned, taskName } = args;
+  if (args.quietSpans) return fn(undefined, { traceId: randomHex(16), spanId: randomHex(8) });
+  return (args.tracer ?? evalTracer()).startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, (span) => {
+    const sc = span.spanContext();
+    return fn(span, sc.traceId === '00000000000000000000000000000000' ? undefined : sc);
+  });
 }
 
 /** Thrown into a timed-out task's `AbortSignal` (its `reason`). */
@@ -206,21 +237,20 @@ export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunRes
 }
 
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
-  const { planned, taskName, options } = args;
-  return (args.tracer ?? evalTracer()).startActiveSpan(`case: ${planned.reportName}`, { attributes: { case_name: planned.reportName, task_name: taskName } }, async (caseSpan) => {
+  const { planned, options } = args;
+  return inCaseSpan(args as RunCaseArgs<unknown, unknown, unknown>, async (caseSpan, ids) => {
     const t0 = performance.now();
     const common = commonFields(planned) as ReportCase<I, O, M>;
-    const sc = caseSpan.spanContext();
-    if (sc.traceId !== '00000000000000000000000000000000') {
-      common.traceId = sc.traceId;
-      common.spanId = sc.spanId;
+    if (ids) {
+      common.traceId = ids.traceId;
+      common.spanId = ids.spanId;
     }
     let lifecycle: CaseLifecycle<I, O, M> | undefined;
     let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
     try {
       lifecycle = options.lifecycle?.(planned.case);
       if (lifecycle?.setup) await lifecycle.setup();
-      let ctx = await runTask(args, run);
+      let ctx = await runTask(args, run, ids?.traceId);
       if (lifecycle?.prepareContext) ctx = await lifecycle.prepareContext(ctx);
       const caseEvaluators = planned.case.evaluators;
       const all = caseEvaluators.length ? [...caseEvaluators, ...args.evaluators] : args.evaluators;
@@ -245,7 +275,7 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly 
       result.totalDurationMs = 0;
       result.evaluatorFailures = evaluatorFailures;
     } catch (error) {
-      markError(caseSpan, error);
+      if (caseSpan) markError(caseSpan, error);
       result = { ...common, status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
     }
     try {
@@ -257,7 +287,7 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly 
       if ('errorMessage' in result) result.errorMessage += `; teardown also failed: ${d.errorMessage}`;
       else result.evaluatorFailures.push({ name: 'teardown', ...d, source: 'CaseLifecycle' });
     } finally {
-      caseSpan.end();
+      caseSpan?.end();
     }
     if (!('errorMessage' in result)) result.totalDurationMs = performance.now() - t0;
     return result;
@@ -269,7 +299,7 @@ function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error).errorMessage });
 }
 
-async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<EvaluatorContext<I, O, M>> {
+async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }, traceId: string | undefined): Promise<EvaluatorContext<I, O, M>> {
   const { planned, taskName } = args;
   const c = planned.case;
   const taskContext: TaskContext = {
@@ -279,20 +309,30 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
     caseName: planned.reportName,
     repeatIndex: planned.repeatIndex,
   };
+  const attempt = async () => {
+    const taskRun = new TaskRun();
+    const t0 = performance.now();
+    const settled = await collectSpansSettled(async () => args.task(c.inputs, taskContext), taskRun);
+    return { settled, run: taskRun, durationMs: performance.now() - t0 };
+  };
   const once = () =>
-    (args.tracer ?? evalTracer()).startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
-      const run = new TaskRun();
-      const t0 = performance.now();
-      const settled = await collectSpansSettled(() => runWithTaskRun(run, async () => args.task(c.inputs, taskContext)));
-      const durationMs = performance.now() - t0;
-      if (!settled.ok) {
-        markError(span, settled.error);
-        span.end();
-        throw settled.error;
-      }
-      span.end();
-      return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
-    });
+    args.quietSpans
+      ? // the task's spans get a parent with the case's trace id, as under a real `execute` span
+        context.with(trace.setSpanContext(context.active(), { traceId: traceId ?? randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED }), async () => {
+          const { settled, run, durationMs } = await attempt();
+          if (!settled.ok) throw settled.error;
+          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
+        })
+      : (args.tracer ?? evalTracer()).startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
+          const { settled, run, durationMs } = await attempt();
+          if (!settled.ok) {
+            markError(span, settled.error);
+            span.end();
+            throw settled.error;
+          }
+          span.end();
+          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
+        });
   const retry = args.options.retryTask;
   const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
   extractSpanTreeMetrics(taskRun, args.recordingError ? undefined : spanTree);

@@ -12,7 +12,7 @@ import type { Evaluator, RetryOptions } from './evaluator.js';
 import { lazyModule } from './lazy.js';
 import { EvaluationReport, type ReportCase, type ReportCaseCancelled, type ReportCaseFailure } from './report.js';
 import { evalTracer, planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
-import { ensureEvalTracing } from './span-collector.js';
+import { ensureEvalTracing, ownsEvalTracing } from './span-collector.js';
 
 /** What a task receives beside its inputs. */
 export interface TaskContext {
@@ -94,6 +94,7 @@ export interface EvaluateOptions<I = unknown, O = unknown, M = unknown> {
 
 interface ProgressBar {
   start(total: number, value: number): void;
+  setTotal(total: number): void;
   increment(): void;
   stop(): void;
 }
@@ -129,18 +130,59 @@ export function assembleReport<I, O, M>(args: {
   return new EvaluationReport<I, O, M>({ name: args.name, cases, failures, cancelled, interrupted: args.interrupted ?? cancelled.length > 0 });
 }
 
+/**
+ * The cases of an evaluation, pulled on demand from an iterable (so a generator's cases are made
+ * as runs start and dropped once reported) or read from an array.
+ */
+class CaseSource<I, O, M> {
+  /** Cases pulled so far by index; a lazy source's finished ones are released (`undefined`). */
+  readonly pulled: (Case<I, O, M> | undefined)[];
+  private readonly iterator: Iterator<Case<I, O, M>> | undefined;
+  constructor(cases: readonly Case<I, O, M>[] | Iterable<Case<I, O, M>>) {
+    if (Array.isArray(cases)) this.pulled = cases as Case<I, O, M>[];
+    else {
+      this.pulled = [];
+      this.iterator = cases[Symbol.iterator]();
+    }
+  }
+  get lazy(): boolean {
+    return this.iterator !== undefined;
+  }
+  /** Whether case `index` exists, pulling up to it. */
+  has(index: number): boolean {
+    while (this.iterator && this.pulled.length <= index && !this.done) this.pull();
+    return index < this.pulled.length;
+  }
+  private done = false;
+  private pull(): void {
+    const r = this.iterator!.next();
+    if (r.done) this.done = true;
+    else this.pulled.push(r.value);
+  }
+  /** Pulls every remaining case; the source's length is then the number of cases. */
+  drain(): this {
+    while (this.iterator && !this.done) this.pull();
+    return this;
+  }
+  /** Drops a lazy source's case once all its runs are reported. */
+  release(index: number): void {
+    if (this.iterator) this.pulled[index] = undefined;
+  }
+}
+
 /** Results in run order; an empty slot below `started` was in flight (`'aborted'`), above it `'not-started'`. */
 function* withNotStarted<I, O, M>(
   results: readonly (CaseRunResult<I, O, M> | undefined)[],
-  cases: readonly Case<I, O, M>[],
+  cases: readonly (Case<I, O, M> | undefined)[],
   repeat: number,
   started: number,
 ): Generator<CaseRunResult<I, O, M>> {
-  for (let i = 0; i < results.length; i++) {
+  const total = cases.length * repeat;
+  for (let i = 0; i < total; i++) {
     const r = results[i];
     if (r !== undefined) yield r;
     else {
-      const p = planRun(cases, i, repeat);
+      const p = planRun(cases as readonly Case<I, O, M>[], i, repeat);
       const x: ReportCaseCancelled<I, O, M> = { name: p.reportName, inputs: p.case.inputs, reason: i < started ? 'aborted' : 'not-started' };
       if (p.case.metadata !== undefined) x.metadata = p.case.metadata;
       if (p.case.expectedOutput !== undefined) x.expectedOutput = p.case.expectedOutput;
@@ -155,14 +197,21 @@ export function notStartedReport<I, O, M>(name: string, cases: readonly Case<I, 
   return assembleReport({ name, results: withNotStarted(new Array(cases.length * repeat), cases, repeat, 0) });
 }
 
-/** Evaluates `task` on every case of `cases` with the dataset evaluators. See `Dataset.evaluate`. */
+/**
+ * Evaluates `task` on every case of `cases` with the dataset evaluators. See `Dataset.evaluate`.
+ * `cases` may be any iterable (e.g. a generator): its cases are then pulled as runs start and
+ * not kept once reported, so a large suite need not be built up front (names are not checked
+ * for duplicates, and `onCaseDone`'s `total` and the progress bar count the cases pulled so far).
+ */
 export async function runEvaluation<I, O, M>(args: {
-  cases: readonly Case<I, O, M>[];
+  cases: readonly Case<I, O, M>[] | Iterable<Case<I, O, M>>;
   evaluators: readonly Evaluator<I, O, M>[];
   task: Task<I, O>;
   options: EvaluateOptions<I, O, M>;
 }): Promise<EvaluationReport<I, O, M>> {
-  const { cases, evaluators, task, options } = args;
+  const { evaluators, task, options } = args;
+  const source = new CaseSource(args.cases);
+  const cases = source.pulled;
   const repeat = options.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`repeat must be an integer >= 1, got ${repeat}`);
   if (options.maxConcurrency !== undefined && !(Number.isInteger(options.maxConcurrency) && options.maxConcurrency >= 1)) {
@@ -171,22 +220,31 @@ export async function runEvaluation<I, O, M>(args: {
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UserError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
   const taskName = options.taskName ?? (task.name || 'task');
   const name = options.name ?? taskName;
-  const total = cases.length * repeat;
-  const results: (CaseRunResult<I, O, M> | undefined)[] = new Array(total);
+  // unlimited concurrency runs everything at once: a lazy source is pulled whole
+  if (options.maxConcurrency === undefined) source.drain();
+  let total = cases.length * repeat; // a lazy source's runs known so far
+  const results: (CaseRunResult<I, O, M> | undefined)[] = source.lazy ? [] : new Array(total);
   const signal = options.signal;
 
   const recordingError = ensureEvalTracing();
   const tracer = evalTracer(); // once per evaluation, not twice per case
+  // with rehearse's own provider nothing receives the per-case spans: only their ids are made
+  const quietSpans = recordingError === undefined && ownsEvalTracing();
   const bar = options.progress && progressAllowed() ? newProgressBar(taskName) : undefined;
   bar?.start(total, 0);
   let next = 0;
   let done = 0;
-  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, cases, repeat, next) }) });
+  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) }) });
   const worker = async () => {
-    while (next < total && !signal?.aborted) {
+    while (!signal?.aborted && source.has(Math.floor(next / repeat))) {
       const i = next++;
-      const r = await runCase({ planned: planRun(cases, i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer });
+      if (source.lazy && cases.length * repeat > total) {
+        total = cases.length * repeat;
+        bar?.setTotal(total);
+      }
+      const r = await runCase({ planned: planRun(cases as Case<I, O, M>[], i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans });
       results[i] = r;
+      if (repeat === 1) source.release(i);
       if (resultKind(r) !== 'cancelled') {
         done++;
         bar?.increment();
@@ -194,16 +252,17 @@ export async function runEvaluation<I, O, M>(args: {
       }
     }
   };
-  const workers = Math.max(1, Math.min(options.maxConcurrency ?? total, total));
-  await tracer.startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, n_cases: cases.length } }, async (span) => {
+  const workers = source.lazy && options.maxConcurrency !== undefined ? options.maxConcurrency : Math.max(1, Math.min(options.maxConcurrency ?? total, total));
+  await tracer.startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, ...(source.lazy ? {} : { n_cases: cases.length }) } }, async (span) => {
     try {
       await Promise.all(Array.from({ length: workers }, worker));
     } finally {
+      if (source.lazy) span.setAttribute('n_cases', source.drain().pulled.length);
       span.end();
     }
   });
   bar?.stop();
-  return assembleReport({ name, results: withNotStarted(results, cases, repeat, next) });
+  return assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) });
 }
 
 function newProgressBar(taskName: string): ProgressBar {

@@ -3,13 +3,13 @@
  * mix (pydantic-evals' `_context_in_memory_span_exporter.py`, with `AsyncLocalStorage` where
  * Python uses a ContextVar).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { context, ProxyTracerProvider, trace, type Context, type TracerProvider } from '@opentelemetry/api';
 import type { AsyncLocalStorageContextManager as ContextManagerClass } from '@opentelemetry/context-async-hooks';
 import type { BasicTracerProvider, ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { lazyModule } from './lazy.js';
 import { SpanTree, SpanTreeRecordingError, type SpanTimes } from './span-tree.js';
+import { currentEvalScope, currentTaskRun, runInEvalScope, type TaskRun } from './task-run.js';
 
 // The OpenTelemetry SDK is loaded when evals first need a tracer provider, not at import.
 const sdk = lazyModule<{ BasicTracerProvider: typeof BasicTracerProvider }>('@opentelemetry/sdk-trace-base');
@@ -45,8 +45,6 @@ function treeOf(collector: Collector): SpanTree {
   );
 }
 
-const collectorStorage = new AsyncLocalStorage<Collector>();
-
 /**
  * A span processor that files each finished span under the collector active (in async
  * context) when the span started.
@@ -61,8 +59,8 @@ const collectorStorage = new AsyncLocalStorage<Collector>();
 export class EvalSpanProcessor implements SpanProcessor {
   private readonly owners = new WeakMap<object, Pending>();
   onStart(span: Span, _parentContext: Context): void {
-    const collector = collectorStorage.getStore();
-    if (collector) this.owners.set(span, { collector, startTimeMs: hrNowMs(), seq: startSeq++ });
+    const spans = currentEvalScope()?.spans as CollectedSpan[] | undefined;
+    if (spans) this.owners.set(span, { collector: { spans }, startTimeMs: hrNowMs(), seq: startSeq++ });
   }
   onEnd(span: ReadableSpan): void {
     const pending = this.owners.get(span);
@@ -153,25 +151,37 @@ export function ensureEvalTracing(): SpanTreeRecordingError | undefined {
 }
 
 /**
+ * Whether the global tracer provider is the one `ensureEvalTracing()` installed (no user
+ * provider, so no exporter sees the runner's own spans).
+ */
+export function ownsEvalTracing(): boolean {
+  if (installedProvider === undefined) return false;
+  const global = trace.getTracerProvider();
+  return (global instanceof ProxyTracerProvider ? global.getDelegate() : global) === installedProvider;
+}
+
+/**
  * Runs `fn` and returns its result with the spans started inside it (in its async context)
  * that had finished when `fn` settled, as a `SpanTree`.
  */
 export async function collectSpans<T>(fn: () => Promise<T>): Promise<{ result: T; spanTree: SpanTree }> {
   const collector: Collector = { spans: [] };
-  const result = await collectorStorage.run(collector, fn);
+  const result = await runInEvalScope({ taskRun: currentTaskRun(), spans: collector.spans }, fn);
   return { result, spanTree: treeOf(collector) };
 }
 
 /**
  * As `collectSpans`, but never throws: a rejection of `fn` comes back as `{ ok: false, error }`
- * with the spans collected so far.
+ * with the spans collected so far. `taskRun`, when given, is the current task run inside `fn` (one
+ * async scope for both).
  */
 export async function collectSpansSettled<T>(
   fn: () => Promise<T>,
+  taskRun?: TaskRun,
 ): Promise<{ ok: true; result: T; spanTree: SpanTree } | { ok: false; error: unknown; spanTree: SpanTree }> {
   const collector: Collector = { spans: [] };
   try {
-    const result = await collectorStorage.run(collector, fn);
+    const result = await runInEvalScope({ taskRun: taskRun ?? currentTaskRun(), spans: collector.spans }, fn);
     return { ok: true, result, spanTree: treeOf(collector) };
   } catch (error) {
     return { ok: false, error, spanTree: treeOf(collector) };

@@ -36,16 +36,36 @@ export class TaskRun {
   }
 }
 
-const taskRunStorage = new AsyncLocalStorage<TaskRun>();
+/**
+ * What async context carries inside an eval task: its `TaskRun` and the list the span collector
+ * files spans under. One `AsyncLocalStorage` for both, so a case enters one scope, not two.
+ */
+export interface EvalScope {
+  taskRun: TaskRun | undefined;
+  /** Spans collected for the scope (`span-collector.ts` owns the element type). */
+  spans: unknown[] | undefined;
+}
 
-/** Runs `fn` with `run` as the current task run. */
+const scopeStorage = new AsyncLocalStorage<EvalScope>();
+
+/** Runs `fn` inside `scope`. */
+export function runInEvalScope<T>(scope: EvalScope, fn: () => T): T {
+  return scopeStorage.run(scope, fn);
+}
+
+/** The scope active here, or `undefined` outside any. */
+export function currentEvalScope(): EvalScope | undefined {
+  return scopeStorage.getStore();
+}
+
+/** Runs `fn` with `run` as the current task run (spans keep going where they went). */
 export function runWithTaskRun<T>(run: TaskRun, fn: () => T): T {
-  return taskRunStorage.run(run, fn);
+  return scopeStorage.run({ taskRun: run, spans: scopeStorage.getStore()?.spans }, fn);
 }
 
 /** The task run of the case whose task is executing here, or `undefined` outside an eval task. */
 export function currentTaskRun(): TaskRun | undefined {
-  return taskRunStorage.getStore();
+  return scopeStorage.getStore()?.taskRun;
 }
 
 /**
@@ -53,12 +73,12 @@ export function currentTaskRun(): TaskRun | undefined {
  * `EvaluatorContext.attributes`). Does nothing outside an eval task.
  */
 export function setEvalAttribute(name: string, value: unknown): void {
-  taskRunStorage.getStore()?.recordAttribute(name, value);
+  currentTaskRun()?.recordAttribute(name, value);
 }
 
 /** Adds `amount` to a metric of the current case. Does nothing outside an eval task. */
 export function incrementEvalMetric(name: string, amount: number): void {
-  taskRunStorage.getStore()?.incrementMetric(name, amount);
+  currentTaskRun()?.incrementMetric(name, amount);
 }
 
 /**

@@ -47,7 +47,8 @@ export class EvalThresholdError extends Error {
  * @throws EvalThresholdError (message: the problems, then the rendered report) when one does not.
  */
 export async function expectEval<I, O, M>(suite: EvalSuite<I, O, M> | EvalTestSuite<I, O, M>, options: ExpectEvalOptions = {}): Promise<EvaluationReport<I, O, M>> {
-  const report = await suite.dataset.evaluate(suite.task, { ...(suite.dataset.name === undefined ? {} : { name: suite.dataset.name }), ...suite.options });
+  // named as `rehearse eval` names it: the suite's name option, else the dataset's name
+  const report = await suite.dataset.evaluate(suite.task, { ...(suite.dataset.name ? { name: suite.dataset.name } : {}), ...suite.options });
   const problems = checkReport(report as EvaluationReport, suite.thresholds ?? {});
   const render = { includeReasons: true, ...options.render };
   if (problems.length > 0) throw new EvalThresholdError(report, problems, report.render(render), suite.dataset.name ?? report.name);
