@@ -205,9 +205,13 @@ describe('the three layers', () => {
 
   it('values: in binary bodies a token may touch any byte (no word boundary there)', () => {
     const token = ['sk', 'ant', 'api03', 'd'.repeat(30)].join('-');
-    const data = Buffer.from(`\x00\xffk${token}7\xfe`, 'latin1').toString('base64');
+    const aws = ['AKIA', '4E8P6OLACRM1A4AG'].join('');
+    const data = Buffer.from(`\x00\xffk${token}7\xfe|${aws}Q\x01`, 'latin1').toString('base64');
     const out = redactInteraction(req({ body: { kind: 'base64', data } }), { secretEnv: false });
-    expect(Buffer.from((out.request.body as { data: string }).data, 'base64').toString('latin1')).toBe(`\x00\xffk${REDACTED}\xfe`);
+    expect(Buffer.from((out.request.body as { data: string }).data, 'base64').toString('latin1')).toBe(`\x00\xffk${REDACTED}\xfe|${REDACTED}Q\x01`);
+    // binary data that happens to be valid UTF-8 is still binary
+    const utf8 = redactInteraction(req({ headers: { 'content-type': ['application/octet-stream'] }, body: { kind: 'text', text: `k${token}|${aws}Q` } }), { secretEnv: false });
+    expect(utf8.request.body).toEqual({ kind: 'text', text: `k${REDACTED}|${REDACTED}Q` });
     // in text a glued prefix is a word, not a key ("risk-free-investment-strategy")
     expect(redactInteraction(req({ body: { kind: 'text', text: 'risk-free-investment-strategy' } }), { secretEnv: false }).request.body).toEqual({ kind: 'text', text: 'risk-free-investment-strategy' });
   });

@@ -99,6 +99,9 @@ function decodeName(s: string): string {
   }
 }
 
+/** Content types of binary data (not text, JSON, XML, forms, scripts or event streams). */
+const BINARY_TYPE = /^\s*(application\/(octet-stream|pdf|zip|gzip|x-[a-z-]*(zip|tar|binary))|image\/|audio\/|video\/|font\/)/i;
+
 const FORM_SHAPE = /^[A-Za-z0-9_.~%+[\]-]+=[^&\s]*(&[A-Za-z0-9_.~%+[\]-]+=?[^&\s]*)*$/;
 
 /** The three layers compiled once: names, token formats, known secrets; and the headers to drop. */
@@ -356,7 +359,8 @@ class Pass {
         return value === b.value ? b : { kind: 'json', value };
       }
       case 'text':
-        return { kind: 'text', text: this.bodyText(b.text, contentType) };
+        // bytes that happen to be valid UTF-8 are still binary data: no word boundaries there
+        return { kind: 'text', text: this.bodyText(b.text, contentType, BINARY_TYPE.test(contentType)) };
       case 'base64': {
         // the bytes, one character each, so secrets inside binary data are seen
         const bytes = this.within('(bytes)', () => this.bodyText(Buffer.from(b.data, 'base64').toString('latin1'), contentType, true));

@@ -20,6 +20,8 @@ export interface SecretPattern {
 // A prefix must not be glued to a preceding letter or digit ("risk-free-…" holds "sk-free-…"),
 // except after a percent-escape (`%3Dsk-…` in a URL-encoded value).
 const START = '(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9]))';
+// An id of fixed length must not run on into more id characters.
+const END = '(?![A-Z0-9])';
 
 /** Built-in token formats (layer 2). Matches are replaced with {@link REDACTED}; a bearer keeps its `Bearer ` prefix. */
 export const DEFAULT_SECRET_PATTERNS: readonly SecretPattern[] = [
@@ -32,7 +34,7 @@ export const DEFAULT_SECRET_PATTERNS: readonly SecretPattern[] = [
   { name: 'github fine-grained token', pattern: /github_pat_[A-Za-z0-9_]{22,}/g },
   { name: 'gitlab token', pattern: /glpat-[A-Za-z0-9_-]{20,}/g },
   { name: 'slack token', pattern: /xox[abposre]-[A-Za-z0-9-]{10,}/g },
-  { name: 'aws access key id', pattern: /(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g },
+  { name: 'aws access key id', pattern: new RegExp(`(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}${END}`, 'g') },
   { name: 'jwt', pattern: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
   { name: 'hugging face token', pattern: new RegExp(`${START}hf_[A-Za-z]{30,}`, 'g') },
   { name: 'groq key', pattern: new RegExp(`${START}gsk_[A-Za-z0-9]{20,}`, 'g') },
@@ -156,7 +158,7 @@ export class SecretValues {
     }));
     this.bytePatterns = this.patterns.map(({ name, pattern }) => ({
       name,
-      pattern: new RegExp(pattern.source.split(START).join('').replace(/^\\b/, ''), pattern.flags),
+      pattern: new RegExp(pattern.source.split(START).join('').replace(/^\\b/, '').split(END).join(''), pattern.flags),
     }));
     const values = [...new Set(args.values ?? [])].filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED);
     this.knownCount = values.length;
