@@ -5,9 +5,14 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import Table from 'cli-table3';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
-import { Command, CommanderError } from 'commander';
+import type { Document } from 'yaml';
+import type { Command } from 'commander';
+import { loadModuleSync } from '../../runtime/load-module.js';
+
+// CLI libraries load on first use, so importing rehearse/testing does not pay for them
+const cliTable = () => loadModuleSync<typeof import('cli-table3')>('cli-table3');
+const yaml = () => loadModuleSync<typeof import('yaml')>('yaml');
+const commander = () => loadModuleSync<typeof import('commander')>('commander');
 import { CassetteError, type CassetteBody, type Interaction, type SecretFinding } from './cassette.js';
 import { parseCassette } from './format.js';
 import { SecretDetector, type RedactOptions } from './redact.js';
@@ -70,7 +75,7 @@ export function summarizeInteraction(it: Interaction): { model: string; streamed
 
 async function inspect(file: string, io: CliIO): Promise<number> {
   const data = parseCassette(await readFile(file, 'utf8'), file);
-  const table = new Table({ head: ['#', 'method', 'url', 'status', 'model', 'streamed', 'input tokens', 'output tokens'], style: { head: [], border: [] } });
+  const table = new (cliTable())({ head: ['#', 'method', 'url', 'status', 'model', 'streamed', 'input tokens', 'output tokens'], style: { head: [], border: [] } });
   let input = 0;
   let output = 0;
   data.interactions.forEach((it, i) => {
@@ -125,14 +130,14 @@ function filePathOf(location: string, doc: Document): (string | number)[] {
 
 function withLines(findings: SecretFinding[], text: string): SecretFinding[] {
   if (findings.every((f) => f.line !== undefined) || text.length > 20_000_000) return findings;
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: false });
   return findings.map((f) => {
     if (f.line !== undefined) return f;
     const path = filePathOf(f.location, doc);
     for (let n = path.length; n > 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return { ...f, line: lc.linePos(node.range[0]).line };
+      if (yaml().isNode(node) && node.range) return { ...f, line: lc.linePos(node.range[0]).line };
     }
     return f;
   });
@@ -207,12 +212,12 @@ export function registerCassetteCommands(program: Command, io: CliIO = defaultIO
  */
 export async function runCassetteCli(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   let code = 0;
-  const program = new Command('rehearse').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const program = new (commander().Command)('rehearse').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerCassetteCommands(program, io, (c) => (code = c));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof commander().CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
   return code;

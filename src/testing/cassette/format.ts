@@ -9,13 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { LineCounter, isNode, parseDocument, stringify, visit, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { VERSION } from '../../runtime/version.js';
 import { CassetteFormatError, CassetteSecretError, type CassetteData } from './cassette.js';
 import type { SecretDetector } from './redact.js';
 import { loadModuleSync } from '../../runtime/index.js';
 import { CASSETTE_FORMAT, cassetteFileSchema, fromFile, toFile } from './schema.js';
+
+/** The `yaml` package, loaded on first use (errors with line numbers and writing YAML need it). */
+const yaml = () => loadModuleSync<typeof import('yaml')>('yaml');
 
 export { CASSETTE_FORMAT } from './schema.js';
 
@@ -59,7 +62,7 @@ function lineOfOffset(text: string, offset: number): number {
 function yamlLineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n) as unknown[], true);
-    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    if (yaml().isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }
   return undefined;
 }
@@ -120,19 +123,19 @@ function parseYaml(text: string, cassettePath: string): CassetteData {
 }
 
 function parseYamlDocument(text: string, cassettePath: string): CassetteData {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err !== undefined) {
     let line = lc.linePos(err.pos[0]).line;
     if (err.code === 'MISSING_CHAR' && /quote/i.test(err.message)) {
       // report an unclosed quote where it opens, not where the file ends
-      visit(doc, {
+      yaml().visit(doc, {
         Scalar(_, node) {
           const r = node.range;
           if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && r[0] <= err.pos[0] && err.pos[0] <= r[2]) {
             line = lc.linePos(r[0]).line;
-            return visit.BREAK;
+            return yaml().visit.BREAK;
           }
           return undefined;
         },
@@ -151,10 +154,10 @@ function parseYamlDocument(text: string, cassettePath: string): CassetteData {
     const bomb = e instanceof Error && /alias/i.test(e.message);
     let line: number | undefined;
     if (bomb)
-      visit(doc, {
+      yaml().visit(doc, {
         Alias(_, node) {
           if (node.range) line = lc.linePos(node.range[0]).line;
-          return visit.BREAK;
+          return yaml().visit.BREAK;
         },
       });
     throw new CassetteFormatError({
@@ -183,8 +186,8 @@ function parseJson(text: string, cassettePath: string): CassetteData {
   // YAML), which is slow, so only on error and only for files up to 20 MB
   return validate(raw, cassettePath, (path) => {
     if (text.length > 20_000_000) return undefined;
-    const lc = new LineCounter();
-    return yamlLineOf(parseDocument(text, { lineCounter: lc }), lc, path);
+    const lc = new (yaml().LineCounter)();
+    return yamlLineOf(yaml().parseDocument(text, { lineCounter: lc }), lc, path);
   });
 }
 
@@ -223,7 +226,7 @@ export async function readCassette(cassettePath: string): Promise<CassetteData |
  */
 export function serializeCassette(data: CassetteData, options?: { format?: 'yaml' | 'json' }): string {
   const root = toFile(data);
-  return options?.format === 'json' ? `${JSON.stringify(root, null, 1)}\n` : stringify(root, { lineWidth: 0, aliasDuplicateObjects: false });
+  return options?.format === 'json' ? `${JSON.stringify(root, null, 1)}\n` : yaml().stringify(root, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Temp files of `path` written by {@link writeFileAtomic}: `.<name>.<pid>.<random>.tmp`. */

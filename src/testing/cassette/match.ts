@@ -2,7 +2,10 @@
  * Request matching: which recorded interaction answers an incoming request, and, on a miss,
  * which recorded request is nearest and how its body differs.
  */
-import { createTwoFilesPatch, diffLines } from 'diff';
+import { loadModuleSync } from '../../runtime/load-module.js';
+
+/** The diff library, loaded on first use (only a mismatch needs it). */
+const diffLib = () => loadModuleSync<typeof import('diff')>('diff');
 import type { CassetteBody, CassetteRequest, HeaderMap, MatchOn } from './cassette.js';
 import { parseJsonPath, withoutJsonPaths } from './json-path.js';
 import { serializeSse } from './sse.js';
@@ -263,7 +266,7 @@ function similarity(a: string, b: string): number {
   if (a.length + b.length > 400_000) return 0;
   let same = 0;
   let changed = 0;
-  for (const part of diffLines(a, b)) {
+  for (const part of diffLib().diffLines(a, b)) {
     const n = part.count ?? 0;
     if (part.added || part.removed) changed += n;
     else same += 2 * n;
@@ -302,7 +305,7 @@ export function bodyDiff(recorded: CassetteRequest, incoming: CassetteRequest, o
   const a = canonicalBody(normalizeRequest(recorded, options).body);
   const b = canonicalBody(normalizeRequest(incoming, options).body);
   if (a === b) return '';
-  const patch = createTwoFilesPatch('recorded', 'incoming', `${a}\n`, `${b}\n`, undefined, undefined, { context: 3 });
+  const patch = diffLib().createTwoFilesPatch('recorded', 'incoming', `${a}\n`, `${b}\n`, undefined, undefined, { context: 3 });
   // drop the "Index:"/"====" preamble lines diff writes
   return patch
     .split('\n')
