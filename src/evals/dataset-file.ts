@@ -3,7 +3,8 @@
  * (`name`, `inputs`, `metadata`, `expected_output`, `evaluators`) and `evaluators`, evaluators
  * in the short forms `'Name'`, `{Name: arg}` and `{Name: {options}}`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zodModule } from '../runtime/zod-peer.js';
 import { UserError } from '../runtime/index.js';
 import { Case } from './case.js';
 import type { Evaluator, EvaluatorClass } from './evaluator.js';
@@ -209,6 +210,7 @@ export interface DatasetSchemaOptions {
 
 /** The JSON Schema of a dataset file (for editor completion via `yaml-language-server`). */
 export function datasetJsonSchema(builtins: readonly EvaluatorClass[], options: DatasetSchemaOptions = {}): Record<string, unknown> {
+  const { z } = zodModule();
   const names = [...buildRegistry(builtins, options.evaluatorTypes ?? []).keys()];
   const [first, ...rest] = names;
   const spec = first === undefined

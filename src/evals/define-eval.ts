@@ -3,7 +3,8 @@
  * The argument is validated with zod, so a typo (`datset`) is named with a suggestion.
  */
 import { closest } from 'fastest-levenshtein';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zodModule } from '../runtime/zod-peer.js';
 import { UserError } from '../runtime/index.js';
 import type { Dataset } from './dataset.js';
 import type { EvaluateOptions, Task } from './runner.js';
@@ -22,6 +23,7 @@ export interface EvalSuite<I = unknown, O = unknown, M = unknown> {
 let suiteArg: z.ZodType | undefined;
 function SuiteArg(): z.ZodType {
   if (suiteArg) return suiteArg;
+  const { z } = zodModule();
   const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
   const rate = z.number().min(0).max(1);
   const retry = z.strictObject({ maxAttempts: z.number().int().min(1), delayMs: z.number().min(0).optional() });
@@ -69,6 +71,7 @@ function SuiteArg(): z.ZodType {
 }
 
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const { z } = zodModule();
   let s: z.ZodType = schema;
   for (const key of path) {
     while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;

@@ -4,7 +4,7 @@
  * Tags keep pydantic-ai's values so serialized histories line up.
  */
 import type * as zod from 'zod';
-import { zodModule } from './zod-peer.js';
+import { lazySchema, zodModule } from './zod-peer.js';
 import type { RequestUsage } from './usage.js';
 
 // ---------------------------------------------------------------- user content
@@ -330,18 +330,6 @@ type MessageSchemas = ReturnType<typeof buildMessageSchemas>;
 let messageSchemas: MessageSchemas | undefined;
 const schemas = (): MessageSchemas => (messageSchemas ??= buildMessageSchemas());
 
-/** A schema object that builds the real one on first property access (same behaviour, lazy zod). */
-function lazySchema<T extends zod.ZodType>(get: () => T): T {
-  return new Proxy({} as T, {
-    get: (_target, key) => {
-      const target = get();
-      const value = Reflect.get(target, key, target) as unknown;
-      return value;
-    },
-    has: (_target, key) => Reflect.has(get(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(get()),
-  });
-}
 
 /** Zod schema of one `ModelMessage` (built on first use). */
 export const ModelMessageSchema: MessageSchemas['ModelMessageSchema'] = lazySchema(() => schemas().ModelMessageSchema);

@@ -83,3 +83,16 @@ export function zodToJsonSchema(schema: zod.ZodType, params: zod.core.ToJSONSche
   const js = typeof own === 'function' ? own.call(schema, params) : zodModule().toJSONSchema(schema, params);
   return js as Record<string, unknown>;
 }
+
+/** A schema object that builds the real one on first property access (same behaviour, lazy zod). */
+export function lazySchema<T extends zod.ZodType>(get: () => T): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => {
+      const target = get();
+      const value = Reflect.get(target, key, target) as unknown;
+      return value;
+    },
+    has: (_target, key) => Reflect.has(get(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(get()),
+  });
+}

@@ -3,7 +3,8 @@
  * options object.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zodModule } from '../../runtime/zod-peer.js';
 import { UserError } from '../../runtime/index.js';
 import type { EvaluatorContext } from '../evaluator-context.js';
 import { Evaluator, type EvaluationReason, type EvaluatorOptions } from '../evaluator.js';
@@ -207,6 +208,7 @@ export class MatchesSchema extends Evaluator {
   readonly schema: z.ZodType;
   constructor(options: { schema: z.ZodType | Record<string, unknown> } & EvaluatorOptions) {
     super(options);
+    const { z } = zodModule();
     this.schema = options.schema instanceof z.ZodType ? options.schema : z.fromJSONSchema(options.schema as never);
   }
   evaluate(ctx: EvaluatorContext): EvaluationReason {
@@ -216,6 +218,7 @@ export class MatchesSchema extends Evaluator {
     return { value: false, reason: `Output does not match the schema: ${problems.join('; ')}` };
   }
   override toSpec(): string | Record<string, unknown> {
+    const { z } = zodModule();
     return { [this.getSerializationName()]: { ...this.specOptions, schema: z.toJSONSchema(this.schema) } };
   }
 }

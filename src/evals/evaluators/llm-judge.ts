@@ -3,7 +3,8 @@
  * `llm_as_a_judge.py` (same system prompts, `<Input>/<Output>/<ExpectedOutput>/<Rubric>`
  * sections and `{reason, pass, score}` output).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zodModule } from '../../runtime/zod-peer.js';
 import {
   Agent,
   isMultiModalContent,
@@ -15,12 +16,17 @@ import {
 import type { EvaluatorContext } from '../evaluator-context.js';
 import { Evaluator, type EvaluationReason, type EvaluationScalar, type EvaluatorOptions } from '../evaluator.js';
 
-/** The judge's structured answer. */
-export const GradingOutput = z.object({
-  reason: z.string().describe('A concise 1-2 sentence justification for the verdict.'),
-  pass: z.boolean(),
-  score: z.number(),
-});
+function buildGradingOutput() {
+  const { z } = zodModule();
+  return z.object({
+    reason: z.string().describe('A concise 1-2 sentence justification for the verdict.'),
+    pass: z.boolean(),
+    score: z.number(),
+  });
+}
+let gradingOutput: ReturnType<typeof buildGradingOutput> | undefined;
+/** The judge's structured answer (a zod schema, built when first used so zod loads then). */
+export const GradingOutput: ReturnType<typeof buildGradingOutput> = lazySchema(() => (gradingOutput ??= buildGradingOutput()));
 export type GradingOutput = z.infer<typeof GradingOutput>;
 
 const REASON_INSTRUCTION =
