@@ -16,6 +16,7 @@
  * float values that pydantic-ai writes as `1.0` are written `1` here.
  */
 import { loadModuleSync, UserError } from '../runtime/index.js';
+import { isSchemaObject, mergeSchemas } from './json-schema-merge.js';
 
 /** A JSON schema (object or boolean), as `z.toJSONSchema` emits. */
 export type JsonSchemaInput = Record<string, unknown> | boolean;
@@ -61,10 +62,6 @@ function pyMod(a: number, b: number): number {
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function isSchemaObject(v: unknown): v is Schema {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Zod marks unbounded integers with ±`Number.MAX_SAFE_INTEGER`; treated as no bound, as pydantic's schemas have none. */
@@ -562,52 +559,6 @@ function inferType(schema: Schema): string | undefined {
     return 'number';
   }
   return undefined;
-}
-
-const MAX_KEYS = new Set(['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties']);
-const MIN_KEYS = new Set(['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties']);
-
-/** Merges two schemas of an `allOf` into one that demands both (for the shapes zod emits). */
-function mergeSchemas(a: Schema, b: Schema): Schema {
-  const out: Schema = { ...a };
-  for (const [k, bv] of Object.entries(b)) {
-    const av = out[k];
-    if (av === undefined) {
-      out[k] = k === 'pattern' && typeof bv === 'string' ? [bv] : bv;
-      continue;
-    }
-    if (k === 'pattern') {
-      const list = Array.isArray(av) ? [...(av as unknown[])] : [av];
-      if (Array.isArray(bv)) list.push(...(bv as unknown[]));
-      else list.push(bv);
-      out[k] = list;
-    } else if (MAX_KEYS.has(k) && typeof av === 'number' && typeof bv === 'number') {
-      out[k] = Math.min(av, bv);
-    } else if (MIN_KEYS.has(k) && typeof av === 'number' && typeof bv === 'number') {
-      out[k] = Math.max(av, bv);
-    } else if (k === 'required' && Array.isArray(av) && Array.isArray(bv)) {
-      out[k] = [...new Set([...(av as unknown[]), ...(bv as unknown[])])];
-    } else if (k === 'properties' && isSchemaObject(av) && isSchemaObject(bv)) {
-      const props: Schema = { ...av };
-      for (const [pk, pv] of Object.entries(bv)) props[pk] = pk in props ? { allOf: [props[pk], pv] } : pv;
-      out[k] = props;
-    } else if (k === 'enum' && Array.isArray(av) && Array.isArray(bv)) {
-      const keep = av.filter((x) => bv.some((y) => JSON.stringify(x) === JSON.stringify(y)));
-      out[k] = keep.length > 0 ? keep : av;
-    } else if (k === 'type' && (Array.isArray(av) || Array.isArray(bv))) {
-      const as = Array.isArray(av) ? av : [av];
-      const bs = Array.isArray(bv) ? bv : [bv];
-      const both = as.filter((t) => bs.includes(t) || (t === 'integer' && bs.includes('number')));
-      out[k] = both.length === 1 ? both[0] : both.length > 0 ? both : av;
-    } else if (k === 'type' && av === 'number' && bv === 'integer') {
-      out[k] = 'integer';
-    } else if (k === 'additionalProperties' && av === false) {
-      // keep the stricter
-    }
-    // anything else: the first schema wins
-  }
-  if (Array.isArray(out['pattern']) && (out['pattern'] as unknown[]).length === 1) out['pattern'] = (out['pattern'] as unknown[])[0];
-  return out;
 }
 
 /**
