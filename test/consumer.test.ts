@@ -78,10 +78,13 @@ describe('the packed tarball in fresh projects', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/runtime/index.js', 'dist/cjs/runtime/index.js', 'dist/cjs/package.json', 'dist/vitest/index.d.ts', 'dist/cjs/dbos/index.js', 'dist/cli/bin.js']));
     expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|dist\/.+)$/.test(f))).toEqual([]);
     expect(files.filter((f) => /\.test(-d)?\.|test-server|corpus-cases/.test(f))).toEqual([]);
-    const { stdout } = await node(['-e', "const m = JSON.parse(require('node:fs').readFileSync('./node_modules/rehearse/dist/cjs/runtime/agent.js.map', 'utf8')); console.log(JSON.stringify({ n: m.sourcesContent?.length, s: m.sources.length, first: m.sourcesContent?.[0]?.slice(0, 40) }))"], tmp);
-    const map = JSON.parse(stdout) as { n: number; s: number; first: string };
-    expect(map.n).toBe(map.s);
-    expect(map.first.length).toBeGreaterThan(0);
+    // every map, of the ESM bundles (entries and shared chunks) and of the per-file CommonJS build
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps).toEqual(expect.arrayContaining(['dist/runtime/index.js.map', 'dist/cjs/runtime/agent.js.map']));
+    expect(maps.some((f) => f.startsWith('dist/chunks/'))).toBe(true);
+    const script = `const fs = require('node:fs'); console.log(JSON.stringify(${JSON.stringify(maps)}.map((f) => { const m = JSON.parse(fs.readFileSync('./node_modules/rehearse/' + f, 'utf8')); return { f, s: m.sources.length, n: (m.sourcesContent ?? []).filter((c) => typeof c === 'string' && c.length > 0).length }; })))`;
+    const { stdout } = await node(['-e', script], tmp);
+    for (const map of JSON.parse(stdout) as { f: string; n: number; s: number }[]) expect(map.n, map.f).toBe(map.s);
   });
 
   it('every entry point loads with require() and import() in ESM, CommonJS and plain-JS projects', async () => {
