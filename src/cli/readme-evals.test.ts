@@ -59,3 +59,44 @@ describe('README: Evals in CI', () => {
     expect(text).toContain(shown.trimEnd());
   });
 });
+
+describe('README: Datasets in YAML', () => {
+  it('the YAML dataset loads through the suite shown and every case passes', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const yaml = block(readme, 'readme-yaml-dataset');
+    const suite = block(readme, 'readme-yaml-suite')
+      .replace("from 'zod';", `from ${JSON.stringify(path.join(ROOT, 'node_modules/zod/index.js'))};`)
+      .replace("from 'rehearse';", `from ${JSON.stringify(path.join(ROOT, 'src/runtime/index.ts'))};`)
+      .replace("from 'rehearse/testing';", `from ${JSON.stringify(path.join(ROOT, 'src/testing/index.ts'))};`)
+      .replace("from 'rehearse/evals';", `from ${JSON.stringify(path.join(ROOT, 'src/evals/index.ts'))};`);
+    const dir = await project({ 'package.json': '{"type":"module"}', 'evals/capitals.yaml': yaml, 'evals/capitals-yaml.eval.ts': suite });
+    let out = '';
+    const json = path.join(dir, 'out', 'run.json');
+    const code = await main(['eval', 'evals', '--json', json], { cwd: dir, stdout: (t) => (out += t), stderr: (t) => (out += t), color: false });
+    expect(code, out).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8')) as { reports: { name: string; cases: { name: string; assertions: Record<string, { value: boolean }> }[] }[] };
+    expect(report.reports.map((r) => r.name)).toEqual(['capitals']);
+    const cases = report.reports[0]!.cases;
+    expect(cases.map((c) => c.name).sort()).toEqual(['france', 'japan']);
+    // dataset-wide EqualsExpected and MaxDuration, plus japan's own Contains
+    expect(Object.keys(cases.find((c) => c.name === 'japan')!.assertions).sort()).toEqual(['Contains', 'EqualsExpected', 'MaxDuration']);
+    expect(Object.keys(cases.find((c) => c.name === 'france')!.assertions).sort()).toEqual(['EqualsExpected', 'MaxDuration']);
+    for (const c of cases) for (const a of Object.values(c.assertions)) expect(a.value).toBe(true);
+  });
+
+  it('a bad file names the case and path of every problem', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const bad = block(readme, 'readme-yaml-dataset').replace('expected_output: Tokyo', 'expected_output: [Tokyo]');
+    const { z } = await import('zod');
+    const err = (() => {
+      try {
+        Dataset.fromText(bad, { source: 'capitals.yaml', inputsSchema: z.string(), outputSchema: z.string() });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err?.message).toMatch(/^capitals\.yaml: 1 problem\(s\)/);
+    expect(err?.message).toContain("case 'japan', cases.1.expected_output: ");
+  });
+});
