@@ -73,6 +73,13 @@ describe('cassette files are validated on load: file, line and field named', () 
     await mkdir(p);
     await expect(readCassette(p)).rejects.toThrow(`Malformed cassette ${p}: this path is a directory, not a cassette file`);
     await expect(withCassette(p, { mode: 'none', env: {} }, () => 1)).rejects.toBeInstanceOf(CassetteFormatError);
+    // mode 'all' never reads the file: the directory is refused before the body runs
+    let ran = false;
+    const all = await withCassette(p, { mode: 'all', env: {} }, () => (ran = true)).catch((e: unknown) => e);
+    expect(all).toBeInstanceOf(CassetteFormatError);
+    expect((all as Error).message).toBe(`Malformed cassette ${p}: this path is a directory, not a cassette file`);
+    expect(ran).toBe(false);
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/^\.is-a-dir\.yaml\..*\.tmp$/));
   });
 
   it.each([

@@ -5,11 +5,12 @@
  * modes. Any number of cassettes may be active at once: each request goes to the cassette of
  * the async context that made it (AsyncLocalStorage), the innermost when they are nested.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { RequestController } from '@mswjs/interceptors';
 import { UserError, registerModelRequestInterception } from '../../runtime/index.js';
 import {
   CassetteError,
+  CassetteFormatError,
   CassetteEscape,
   CassetteMismatch,
   CassetteRecordingInCI,
@@ -235,6 +236,10 @@ export class Cassette implements InterceptingCassette {
     const env = options.env ?? process.env;
     const loaded = await (async () => {
       const mode = resolveRecordMode(options.mode, env);
+      if (mode === 'all' && existsSync(path) && statSync(path).isDirectory()) {
+        // found before the body runs, not when the recording is written at the end
+        throw new CassetteFormatError({ cassettePath: path, message: 'this path is a directory, not a cassette file' });
+      }
       const data = mode === 'all' ? (existsSync(path) ? { interactions: [], metadata: undefined } : undefined) : await readCassette(path);
       return applyExpiry({ path, data, mode, options, now: (options.now ?? (() => new Date()))() });
     })();
