@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -21,6 +21,7 @@ describe('cassette naming', () => {
       '/repo/fixtures/cassettes/agent/a__b-c.yaml',
     );
     expect(cassettePathForTest({ testPath: '/r/foo.spec.mts', testName: 't', root: '/c' })).toBe('/c/foo/t.yaml');
+    expect(cassettePathForTest({ testPath: '/r/foo.test.ts', testName: 't', root: '/c', format: 'json' })).toBe('/c/foo/t.json');
   });
 });
 
@@ -69,6 +70,21 @@ describe('useCassette', () => {
     const path = join(dir, 'use-cassette', 'useCassette__records-into-a-new-cassette-and-writes-it-when-the-test-passes.yaml');
     expect(existsSync(path)).toBe(true);
     expect((await readCassette(path))?.interactions).toHaveLength(1);
+  });
+
+  it('records in JSON with format: json', async () => {
+    const cassette = await useCassette({ dir, env: noEnv, format: 'json' });
+    expect(cassette.path.endsWith('useCassette__records-in-JSON-with-format-json.json')).toBe(true);
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL });
+    expect((await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'json' }] })).choices[0]?.message.content).toBe('echo: json');
+  });
+
+  it('wrote the previous recording as JSON, which replays', async () => {
+    const path = join(dir, 'use-cassette', 'useCassette__records-in-JSON-with-format-json.json');
+    const text = await readFile(path, 'utf8');
+    expect((JSON.parse(text) as { interactions: unknown[] }).interactions).toHaveLength(1);
+    expect((await readCassette(path))?.interactions[0]?.request.uri).toMatch(/\/chat\/completions$/);
+    await expect(useCassette({ dir, env: noEnv, format: 'xml' as 'json' })).rejects.toThrow("useCassette: format must be 'yaml' or 'json', got \"xml\"");
   });
 });
 
