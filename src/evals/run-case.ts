@@ -16,6 +16,7 @@ import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner
 import { collectSpansSettled } from './span-collector.js';
 import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
 import { extractSpanTreeMetrics, TaskRun } from './task-run.js';
+import { runQuietCase } from './quiet-case.js';
 import { describeThrown } from './thrown.js';
 
 /** One scheduled run: a case and which repeat of it. */
@@ -78,7 +79,8 @@ export interface RunCaseArgs<I, O, M> {
 // span ids without spans (quietSpans): random hex from a pooled buffer, as OpenTelemetry's ids
 let idPool = Buffer.alloc(0);
 let idPos = 0;
-function randomHex(bytes: number): string {
+/** `bytes` random bytes as lowercase hex (a span or trace id). */
+export function randomHex(bytes: number): string {
   if (idPos + bytes > idPool.length) {
     idPool = randomBytes(4096);
     idPos = 0;
@@ -119,22 +121,23 @@ export class CaseNeverSettledError extends Error {
 
 // Runs in flight, failed as never settled when the process would otherwise exit (`beforeExit`
 // fires only when the event loop is empty, so nothing else can settle them).
-const inFlight = new Set<() => void>();
+const inFlight = new Set<CaseRun<unknown, unknown, unknown>>();
 const onBeforeExit = () => {
-  for (const settle of [...inFlight]) settle();
+  for (const run of [...inFlight]) run.neverSettled();
 };
-function track(settleNeverSettled: () => void): void {
+function track(run: CaseRun<unknown, unknown, unknown>): void {
   if (inFlight.size === 0) process.on('beforeExit', onBeforeExit);
-  inFlight.add(settleNeverSettled);
+  inFlight.add(run);
 }
-function untrack(settleNeverSettled: () => void): void {
-  if (inFlight.delete(settleNeverSettled) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
+function untrack(run: CaseRun<unknown, unknown, unknown>): void {
+  if (inFlight.delete(run) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
 }
 
 /** The tracer the runner's spans come from. */
 export const evalTracer = (): Tracer => trace.getTracer('rehearse-evals');
 
-function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
+/** The fields every kind of result starts with, in report order. */
+export function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
   const c = planned.case;
   const out: { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } = { name: planned.reportName, inputs: c.inputs };
   if (c.metadata !== undefined) out.metadata = c.metadata;
@@ -143,7 +146,8 @@ function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; in
   return out;
 }
 
-function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status: ReportCaseFailure['status'] = 'error'): ReportCaseFailure<I, O, M> {
+/** A failure record of `planned` for a thrown value. */
+export function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status: ReportCaseFailure['status'] = 'error'): ReportCaseFailure<I, O, M> {
   return { ...commonFields(planned), status, ...describeThrown(error) };
 }
 
@@ -161,20 +165,26 @@ function watch(signal: AbortSignal, run: CaseRun<unknown, unknown, unknown>): vo
   runs.add(run);
 }
 
-/** One run in flight: settles once, from its body, its timeout, an abort or the never-settled check. */
-class CaseRun<I, O, M> {
+/** Called once with a run's result and the key it was started with. */
+export type CaseRunDone<I, O, M> = (result: CaseRunResult<I, O, M>, key: number) => void;
+
+/**
+ * One run in flight: settles once, from its body, its timeout, an abort or the never-settled
+ * check, handing its result to `onDone` synchronously.
+ */
+export class CaseRun<I, O, M> {
   private controller: AbortController | undefined;
   private abortReason: unknown;
   private aborted = false;
   private timer: NodeJS.Timeout | undefined;
-  private done = false;
-  private resolve!: (r: CaseRunResult<I, O, M>) => void;
-  readonly promise: Promise<CaseRunResult<I, O, M>>;
-  private readonly neverSettled = () => this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
+  /** Whether the run has settled (later results of its body are dropped). */
+  done = false;
 
-  constructor(private readonly args: RunCaseArgs<I, O, M>) {
-    this.promise = new Promise((resolve) => (this.resolve = resolve));
-  }
+  constructor(
+    readonly args: RunCaseArgs<I, O, M>,
+    private readonly onDone: CaseRunDone<I, O, M>,
+    private readonly key: number,
+  ) {}
 
   /** The task's signal, made on first use (most tasks never read it). */
   get signal(): AbortSignal {
@@ -191,9 +201,9 @@ class CaseRun<I, O, M> {
     this.controller?.abort(reason);
   }
 
-  start(): Promise<CaseRunResult<I, O, M>> {
+  start(): void {
     const { planned, signal, options } = this.args;
-    track(this.neverSettled);
+    track(this as CaseRun<unknown, unknown, unknown>);
     if (signal) watch(signal, this as CaseRun<unknown, unknown, unknown>);
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined) {
@@ -203,11 +213,24 @@ class CaseRun<I, O, M> {
         this.settle(failureOf(planned, error, 'timed-out'));
       }, timeoutMs);
     }
+    const retry = options.retryTask;
+    if (this.args.quietSpans && !options.lifecycle && !(retry && retry.maxAttempts > 1)) {
+      try {
+        runQuietCase(this);
+      } catch (error) {
+        this.settle(failureOf(planned, error));
+      }
+      return;
+    }
     runCaseBody(this.args, this).then(
       (r) => this.settle(r),
       (error: unknown) => this.settle(failureOf(planned, error)),
     );
-    return this.promise;
+  }
+
+  /** Settles as failed: still pending when the event loop ran empty. */
+  neverSettled(): void {
+    this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
   }
 
   /** Settles as cancelled (`'aborted'`) and aborts the task's signal. */
@@ -217,13 +240,14 @@ class CaseRun<I, O, M> {
     this.settle({ ...commonFields(this.args.planned), reason: 'aborted' });
   }
 
-  private settle(r: CaseRunResult<I, O, M>): void {
+  /** Settles with `r` unless already settled. */
+  settle(r: CaseRunResult<I, O, M>): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.args.signal) inFlightBySignal.get(this.args.signal)?.delete(this as CaseRun<unknown, unknown, unknown>);
-    untrack(this.neverSettled);
-    this.resolve(r);
+    untrack(this as CaseRun<unknown, unknown, unknown>);
+    this.onDone(r, this.key);
   }
 }
 
@@ -232,8 +256,17 @@ class CaseRun<I, O, M> {
  * (status `'error'`, `'timed-out'` or `'never-settled'`) or a `ReportCaseCancelled`.
  */
 export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunResult<I, O, M>> {
-  if (args.signal?.aborted) return Promise.resolve({ ...commonFields(args.planned), reason: 'not-started' });
-  return new CaseRun(args).start();
+  return new Promise((resolve) => startCase(args, resolve, 0));
+}
+
+/**
+ * `runCase` with a callback instead of a promise (no promise per case): `onDone(result, key)`
+ * is called exactly once, possibly before `startCase` returns (a synchronous task, an aborted
+ * signal). Never throws.
+ */
+export function startCase<I, O, M>(args: RunCaseArgs<I, O, M>, onDone: CaseRunDone<I, O, M>, key: number): void {
+  if (args.signal?.aborted) onDone({ ...commonFields(args.planned), reason: 'not-started' }, key);
+  else new CaseRun(args, onDone, key).start();
 }
 
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {

@@ -53,6 +53,16 @@ export function runInEvalScope<T>(scope: EvalScope, fn: () => T): T {
   return scopeStorage.run(scope, fn);
 }
 
+/** Calls `fn(a, b)` inside `scope` (no closure needed). */
+export function callInEvalScope<A, B, T>(scope: EvalScope, fn: (a: A, b: B) => T, a: A, b: B): T {
+  return scopeStorage.run(scope, fn, a, b);
+}
+
+/** Runs `fn` outside any scope. */
+export function outsideEvalScope<T>(fn: () => T): T {
+  return scopeStorage.exit(fn);
+}
+
 /** The scope active here, or `undefined` outside any. */
 export function currentEvalScope(): EvalScope | undefined {
   return scopeStorage.getStore();
