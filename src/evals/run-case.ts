@@ -54,8 +54,12 @@ export function resultKind(r: CaseRunResult): 'case' | 'failure' | 'cancelled' {
 }
 
 /** Everything `runCase` needs. */
-export interface RunCaseArgs<I, O, M> {
+export interface RunCaseArgs<I, O, M> extends RunCaseShared<I, O, M> {
   planned: PlannedRun<I, O, M>;
+}
+
+/** What the runs of one evaluation share (`RunCaseArgs` without `planned`). */
+export interface RunCaseShared<I, O, M> {
   task: Task<I, O>;
   taskName: string;
   /** The dataset's evaluators (the case's own run first). */
@@ -181,7 +185,9 @@ export class CaseRun<I, O, M> {
   done = false;
 
   constructor(
-    readonly args: RunCaseArgs<I, O, M>,
+    /** What the run shares with the evaluation's other runs (its own `planned` is not read). */
+    readonly args: RunCaseShared<I, O, M>,
+    readonly planned: PlannedRun<I, O, M>,
     private readonly onDone: CaseRunDone<I, O, M>,
     private readonly key: number,
   ) {}
@@ -202,7 +208,8 @@ export class CaseRun<I, O, M> {
   }
 
   start(): void {
-    const { planned, signal, options } = this.args;
+    const { signal, options } = this.args;
+    const planned = this.planned;
     track(this as CaseRun<unknown, unknown, unknown>);
     if (signal) watch(signal, this as CaseRun<unknown, unknown, unknown>);
     const timeoutMs = options.timeoutMs;
@@ -222,7 +229,7 @@ export class CaseRun<I, O, M> {
       }
       return;
     }
-    runCaseBody(this.args, this).then(
+    runCaseBody({ ...this.args, planned }, this).then(
       (r) => this.settle(r),
       (error: unknown) => this.settle(failureOf(planned, error)),
     );
@@ -230,14 +237,14 @@ export class CaseRun<I, O, M> {
 
   /** Settles as failed: still pending when the event loop ran empty. */
   neverSettled(): void {
-    this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
+    this.settle(failureOf(this.planned, new CaseNeverSettledError(this.planned.reportName), 'never-settled'));
   }
 
   /** Settles as cancelled (`'aborted'`) and aborts the task's signal. */
   cancel(reason: unknown): void {
     if (this.done) return;
     this.abortTask(reason);
-    this.settle({ ...commonFields(this.args.planned), reason: 'aborted' });
+    this.settle({ ...commonFields(this.planned), reason: 'aborted' });
   }
 
   /** Settles with `r` unless already settled. */
@@ -256,7 +263,7 @@ export class CaseRun<I, O, M> {
  * (status `'error'`, `'timed-out'` or `'never-settled'`) or a `ReportCaseCancelled`.
  */
 export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunResult<I, O, M>> {
-  return new Promise((resolve) => startCase(args, resolve, 0));
+  return new Promise((resolve) => startCase(args, args.planned, resolve, 0));
 }
 
 /**
@@ -264,9 +271,9 @@ export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunRes
  * is called exactly once, possibly before `startCase` returns (a synchronous task, an aborted
  * signal). Never throws.
  */
-export function startCase<I, O, M>(args: RunCaseArgs<I, O, M>, onDone: CaseRunDone<I, O, M>, key: number): void {
-  if (args.signal?.aborted) onDone({ ...commonFields(args.planned), reason: 'not-started' }, key);
-  else new CaseRun(args, onDone, key).start();
+export function startCase<I, O, M>(args: RunCaseShared<I, O, M>, planned: PlannedRun<I, O, M>, onDone: CaseRunDone<I, O, M>, key: number): void {
+  if (args.signal?.aborted) onDone({ ...commonFields(planned), reason: 'not-started' }, key);
+  else new CaseRun(args, planned, onDone, key).start();
 }
 
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {

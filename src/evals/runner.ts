@@ -238,7 +238,7 @@ export async function runEvaluation<I, O, M>(args: {
   let done = 0;
   options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) }) });
   const workers = source.lazy && options.maxConcurrency !== undefined ? options.maxConcurrency : Math.max(1, Math.min(options.maxConcurrency ?? total, total));
-  // what every run shares (each run gets its own copy with its `planned`)
+  // what every run shares
   const shared = { task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans };
   await tracer.startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, ...(source.lazy ? {} : { n_cases: cases.length }) } }, async (span) => {
     try {
@@ -265,7 +265,7 @@ export async function runEvaluation<I, O, M>(args: {
               }
               active++;
               // (may finish at once: `onDone` then runs inside this loop, which goes on)
-              startCase({ planned: planRun(cases as Case<I, O, M>[], i, repeat), ...shared }, onDone, i);
+              startCase(shared, planRun(cases as Case<I, O, M>[], i, repeat), onDone, i);
             }
           } catch (error) {
             fail(error);

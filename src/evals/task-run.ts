@@ -102,11 +102,16 @@ export function incrementEvalMetric(name: string, amount: number): void {
  * `tree` is `undefined` when spans were not recorded.
  */
 export function extractSpanTreeMetrics(run: TaskRun, tree: SpanTree | undefined): void {
-  if ((!tree || tree.size === 0) && Object.keys(run.fallbackMetrics).length === 0) return;
+  if ((!tree || tree.size === 0) && !hasKeys(run.fallbackMetrics)) return;
   const fromSpans = new TaskRun();
   if (tree) addSpanTreeMetrics(fromSpans, tree);
   for (const [k, v] of Object.entries(fromSpans.metrics)) run.incrementMetric(k, v);
   for (const [k, v] of Object.entries(run.fallbackMetrics)) if (!(k in fromSpans.metrics)) run.incrementMetric(k, v);
+}
+
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
 
 function addSpanTreeMetrics(run: TaskRun, tree: SpanTree): void {
