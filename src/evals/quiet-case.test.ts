@@ -1,5 +1,6 @@
 // The runner's lean path (rehearse's own tracer provider, no lifecycle hooks, no task retries)
-// must give the same reports as the general path, which any `lifecycle` option selects.
+// must give the same reports as the general path, which any `lifecycle` option selects (with a
+// `teardown` hook, the general path's records are made of fresh objects, as before the lean path).
 import { trace } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -70,8 +71,11 @@ describe('the lean case path', () => {
         const options: EvaluateOptions<number, unknown, unknown> = { name: 'same', maxConcurrency, repeat };
         const lean = await runEvaluation({ cases: makeCases(n, withMeta), evaluators, task, options });
         expect(ownsEvalTracing()).toBe(true);
-        const general = await runEvaluation({ cases: makeCases(n, withMeta), evaluators, task, options: { ...options, lifecycle: () => ({}) } });
+        // a teardown hook makes the general path build its records of fresh objects, as it always did
+        const general = await runEvaluation({ cases: makeCases(n, withMeta), evaluators, task, options: { ...options, lifecycle: () => ({ teardown() {} }) } });
+        const generalCompact = await runEvaluation({ cases: makeCases(n, withMeta), evaluators, task, options: { ...options, lifecycle: () => ({}) } });
         expect(text(lean)).toBe(text(general));
+        expect(text(generalCompact)).toBe(text(general));
         expect(lean.cases.length + lean.failures.length).toBe(n * repeat);
         for (const c of [...lean.cases, ...lean.failures]) {
           expect(c.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -21,7 +21,7 @@ const EMPTY = Object.freeze({}) as Record<string, never>;
 const NO_FAILURES = Object.freeze([]) as unknown as EvaluatorFailure[];
 
 /** What a task gets as its second argument; `signal` is made on first read. */
-class CaseTaskContext implements TaskContext {
+export class CaseTaskContext implements TaskContext {
   readonly #run: { readonly signal: AbortSignal };
   constructor(
     run: { readonly signal: AbortSignal },
@@ -40,7 +40,7 @@ class CaseTaskContext implements TaskContext {
  * trace id and a fresh span id, as under a real `execute` span. Made on first read: a task that
  * starts no span and reads no context value costs one object, not a context copy.
  */
-class CaseParentContext implements Context {
+export class CaseParentContext implements Context {
   #real: Context | undefined;
   constructor(
     private readonly parent: Context,
@@ -145,10 +145,10 @@ function sameOutputs(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 /** The evaluators' results filed by value type (as `groupEvaluationResults`); absent kinds are the shared empty record. */
-function finishedCase<I, O, M>(
+export function finishedCase<I, O, M>(
   planned: PlannedRun<I, O, M>,
-  traceId: string,
-  spanId: string,
+  traceId: string | undefined,
+  spanId: string | undefined,
   ctx: EvaluatorContext<I, O, M>,
   outputs: readonly (EvaluationResult[] | EvaluatorFailure)[],
   totalDurationMs: number,
@@ -192,8 +192,8 @@ function finishedCase<I, O, M>(
  */
 function caseRecord<I, O, M>(
   planned: PlannedRun<I, O, M>,
-  traceId: string,
-  spanId: string,
+  traceId: string | undefined,
+  spanId: string | undefined,
   ctx: EvaluatorContext<I, O, M>,
   assertions: Grouped,
   scores: Grouped,
@@ -211,7 +211,7 @@ function caseRecord<I, O, M>(
   const s = scores as R['scores'];
   const l = labels as R['labels'];
   const a = assertions as R['assertions'];
-  if (planned.sourceCaseName === undefined) {
+  if (planned.sourceCaseName === undefined && traceId !== undefined && spanId !== undefined) {
     if (metadata === undefined) {
       if (expectedOutput === undefined) {
         return { name, inputs, traceId, spanId, output, scores: s, labels: l, assertions: a, metrics, attributes, taskDurationMs, totalDurationMs, evaluatorFailures };
@@ -223,8 +223,10 @@ function caseRecord<I, O, M>(
     }
   }
   const r = commonFields(planned) as R;
-  r.traceId = traceId;
-  r.spanId = spanId;
+  if (traceId !== undefined && spanId !== undefined) {
+    r.traceId = traceId;
+    r.spanId = spanId;
+  }
   r.output = output;
   r.scores = s;
   r.labels = l;

@@ -7,16 +7,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { context, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Case } from './case.js';
 import { EvaluatorContext } from './evaluator-context.js';
 import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
 import type { ReportCase, ReportCaseCancelled, ReportCaseFailure } from './report.js';
-import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner.js';
-import { collectSpansSettled } from './span-collector.js';
-import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
-import { extractSpanTreeMetrics, TaskRun } from './task-run.js';
-import { runQuietCase } from './quiet-case.js';
+import type { CaseLifecycle, EvaluateOptions, Task } from './runner.js';
+import { spanTreeOf } from './span-collector.js';
+import type { SpanTree, SpanTreeRecordingError } from './span-tree.js';
+import { callInEvalScope, extractSpanTreeMetrics, TaskRun } from './task-run.js';
+import { CaseParentContext, CaseTaskContext, finishedCase, runQuietCase } from './quiet-case.js';
 import { describeThrown } from './thrown.js';
 
 /** One scheduled run: a case and which repeat of it. */
@@ -276,15 +276,47 @@ export function startCase<I, O, M>(args: RunCaseShared<I, O, M>, planned: Planne
   else new CaseRun(args, planned, onDone, key).start();
 }
 
+/** `commonFields` with the case span's ids. */
+function commonWithIds<I, O, M>(planned: PlannedRun<I, O, M>, ids: { traceId: string; spanId: string } | undefined): ReportCase<I, O, M> {
+  const common = commonFields(planned) as ReportCase<I, O, M>;
+  if (ids) {
+    common.traceId = ids.traceId;
+    common.spanId = ids.spanId;
+  }
+  return common;
+}
+
+/** A finished case record of fresh objects throughout (a `teardown` hook may change it). */
+function mutableCase<I, O, M>(
+  planned: PlannedRun<I, O, M>,
+  ids: { traceId: string; spanId: string } | undefined,
+  ctx: EvaluatorContext<I, O, M>,
+  outputs: readonly (EvaluationResult[] | EvaluatorFailure)[],
+): ReportCase<I, O, M> {
+  const evaluationResults: EvaluationResult[] = [];
+  const evaluatorFailures: EvaluatorFailure[] = [];
+  for (const o of outputs) {
+    if (Array.isArray(o)) for (const r of o) evaluationResults.push(r);
+    else evaluatorFailures.push(o);
+  }
+  const grouped = groupEvaluationResults(evaluationResults);
+  const result = commonWithIds(planned, ids);
+  result.output = ctx.output;
+  result.scores = grouped.scores;
+  result.labels = grouped.labels;
+  result.assertions = grouped.assertions;
+  result.metrics = ctx.metrics;
+  result.attributes = ctx.attributes;
+  result.taskDurationMs = ctx.durationMs;
+  result.totalDurationMs = 0;
+  result.evaluatorFailures = evaluatorFailures;
+  return result;
+}
+
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
   const { planned, options } = args;
   return inCaseSpan(args as RunCaseArgs<unknown, unknown, unknown>, async (caseSpan, ids) => {
     const t0 = performance.now();
-    const common = commonFields(planned) as ReportCase<I, O, M>;
-    if (ids) {
-      common.traceId = ids.traceId;
-      common.spanId = ids.spanId;
-    }
     let lifecycle: CaseLifecycle<I, O, M> | undefined;
     let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
     try {
@@ -297,26 +329,11 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly 
       const maybe = all.map((e) => runEvaluatorFast(e, ctx, options.retryEvaluators));
       // synchronous evaluators (the common case) need no promise
       const outputs = maybe.some((o) => o instanceof Promise) ? await Promise.all(maybe) : (maybe as (EvaluationResult[] | EvaluatorFailure)[]);
-      const evaluationResults: EvaluationResult[] = [];
-      const evaluatorFailures: EvaluatorFailure[] = [];
-      for (const o of outputs) {
-        if (Array.isArray(o)) for (const r of o) evaluationResults.push(r);
-        else evaluatorFailures.push(o);
-      }
-      const grouped = groupEvaluationResults(evaluationResults);
-      result = common;
-      result.output = ctx.output;
-      result.scores = grouped.scores;
-      result.labels = grouped.labels;
-      result.assertions = grouped.assertions;
-      result.metrics = ctx.metrics;
-      result.attributes = ctx.attributes;
-      result.taskDurationMs = ctx.durationMs;
-      result.totalDurationMs = 0;
-      result.evaluatorFailures = evaluatorFailures;
+      // with no teardown nothing changes the record once made: one compact record, empty parts shared
+      result = lifecycle?.teardown ? mutableCase(planned, ids, ctx, outputs) : finishedCase(planned, ids?.traceId, ids?.spanId, ctx, outputs, 0);
     } catch (error) {
       if (caseSpan) markError(caseSpan, error);
-      result = { ...common, status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
+      result = { ...commonWithIds(planned, ids), status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
     }
     try {
       if (lifecycle?.teardown) await lifecycle.teardown(result);
@@ -339,39 +356,41 @@ function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error).errorMessage });
 }
 
+/** One try of the task: its output, run bookkeeping, wall time and collected spans. */
+interface TaskAttempt<O> {
+  output: O;
+  run: TaskRun;
+  durationMs: number;
+  spanTree: SpanTree | undefined;
+}
+
 async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }, traceId: string | undefined): Promise<EvaluatorContext<I, O, M>> {
-  const { planned, taskName } = args;
+  const { planned, taskName, task } = args;
   const c = planned.case;
-  const taskContext: TaskContext = {
-    get signal() {
-      return run.signal;
-    },
-    caseName: planned.reportName,
-    repeatIndex: planned.repeatIndex,
-  };
-  const attempt = async () => {
+  const taskContext = new CaseTaskContext(run, planned.reportName, planned.repeatIndex);
+  // the task is called in its scope (its `TaskRun`, its span list) and awaited once
+  const attempt = async (): Promise<TaskAttempt<O>> => {
     const taskRun = new TaskRun();
+    const spans: unknown[] = [];
     const t0 = performance.now();
-    const settled = await collectSpansSettled(async () => args.task(c.inputs, taskContext), taskRun);
-    return { settled, run: taskRun, durationMs: performance.now() - t0 };
+    const output = await callInEvalScope({ taskRun, spans }, task, c.inputs, taskContext);
+    const durationMs = performance.now() - t0;
+    // the spans finished when the task settled
+    return { output, run: taskRun, durationMs, spanTree: spans.length ? spanTreeOf(spans) : undefined };
   };
-  const once = () =>
+  const once = (): Promise<TaskAttempt<O>> =>
     args.quietSpans
       ? // the task's spans get a parent with the case's trace id, as under a real `execute` span
-        context.with(trace.setSpanContext(context.active(), { traceId: traceId ?? randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED }), async () => {
-          const { settled, run, durationMs } = await attempt();
-          if (!settled.ok) throw settled.error;
-          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
-        })
+        context.with(new CaseParentContext(context.active(), traceId ?? randomHex(16)), attempt)
       : (args.tracer ?? evalTracer()).startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
-          const { settled, run, durationMs } = await attempt();
-          if (!settled.ok) {
-            markError(span, settled.error);
+          try {
+            return await attempt();
+          } catch (error) {
+            markError(span, error);
+            throw error;
+          } finally {
             span.end();
-            throw settled.error;
           }
-          span.end();
-          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
         });
   const retry = args.options.retryTask;
   const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
@@ -383,7 +402,7 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
     expectedOutput: c.expectedOutput,
     output,
     durationMs,
-    spanTree: args.recordingError ?? (spanTree instanceof SpanTree ? spanTree : new SpanTree()),
+    spanTree: args.recordingError ?? spanTree,
     attributes: taskRun.attributes,
     metrics: taskRun.metrics,
   });
