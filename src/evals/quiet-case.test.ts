@@ -119,6 +119,23 @@ describe('the lean case path', () => {
     expect(report.failures.map((f) => f.status)).toEqual(['timed-out']);
   });
 
+  it('leaves no beforeExit listener once the runs are over', async () => {
+    await new Promise((r) => setImmediate(r)); // (earlier tests' runs are over)
+    const before = process.listenerCount('beforeExit');
+    let during = 0;
+    const ds = new Dataset<number, number>({ cases: [1, 2, 3].map((i) => new Case({ name: `c${i}`, inputs: i })) });
+    await ds.evaluate(
+      async (i) => {
+        during = Math.max(during, process.listenerCount('beforeExit'));
+        return i;
+      },
+      { maxConcurrency: 1 },
+    );
+    expect(during).toBe(before + 1);
+    await new Promise((r) => setImmediate(r));
+    expect(process.listenerCount('beforeExit')).toBe(before);
+  });
+
   it('runs a dataset built from a generator', async () => {
     function* cases() {
       for (let i = 0; i < 5; i++) yield new Case<number, number>({ name: `g${i}`, inputs: i, expectedOutput: i < 3 ? i : -1 });

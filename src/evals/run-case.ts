@@ -129,12 +129,26 @@ const inFlight = new Set<CaseRun<unknown, unknown, unknown>>();
 const onBeforeExit = () => {
   for (const run of [...inFlight]) run.neverSettled();
 };
+// The listener is added with the first run in flight and removed once none has been for a turn
+// of the event loop (not after every run: one run at a time would add and remove it per run).
+let listening = false;
+let removal: NodeJS.Immediate | undefined;
+const removeIfIdle = () => {
+  removal = undefined;
+  if (inFlight.size === 0 && listening) {
+    process.off('beforeExit', onBeforeExit);
+    listening = false;
+  }
+};
 function track(run: CaseRun<unknown, unknown, unknown>): void {
-  if (inFlight.size === 0) process.on('beforeExit', onBeforeExit);
+  if (!listening) {
+    process.on('beforeExit', onBeforeExit);
+    listening = true;
+  }
   inFlight.add(run);
 }
 function untrack(run: CaseRun<unknown, unknown, unknown>): void {
-  if (inFlight.delete(run) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
+  if (inFlight.delete(run) && inFlight.size === 0 && removal === undefined) removal = setImmediate(removeIfIdle).unref();
 }
 
 /** The tracer the runner's spans come from. */
