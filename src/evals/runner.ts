@@ -1,8 +1,9 @@
 /**
  * Runs a task over a dataset's cases and evaluates the results (pydantic-evals'
- * `Dataset.evaluate`). Runs are planned lazily (case × repeat, case-major) and pulled by at most
- * `maxConcurrency` workers, so a large dataset is never expanded into run objects up front. Each
- * run settles through `runCase` (timeout, abort, never-settled detection), and every planned
+ * `Dataset.evaluate`). Runs are planned lazily (case × repeat, case-major) and started as earlier
+ * ones finish, at most `maxConcurrency` in flight, so a large dataset is never expanded into run
+ * objects up front. Each
+ * run settles through `startCase` (timeout, abort, never-settled detection), and every planned
  * run appears in the report exactly once: as a case, a failure or a cancellation.
  */
 import { context } from '@opentelemetry/api';
