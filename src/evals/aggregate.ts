@@ -16,54 +16,74 @@ export interface ReportCaseAggregate {
   totalDurationMs: number;
 }
 
-function meanByKey(records: readonly Record<string, number>[]): Record<string, number> {
-  const sums = new Map<string, [number, number]>();
-  for (const r of records) {
-    for (const [k, v] of Object.entries(r)) {
-      const s = sums.get(k) ?? [0, 0];
+/** Per key: sum and count of the values added, in first-seen key order. */
+class MeanByKey {
+  private readonly sums = new Map<string, [number, number]>();
+  add(k: string, v: number): void {
+    const s = this.sums.get(k);
+    if (s === undefined) this.sums.set(k, [0 + v, 1]);
+    else {
       s[0] += v;
       s[1] += 1;
-      sums.set(k, s);
     }
   }
-  return Object.fromEntries([...sums].map(([k, [sum, n]]) => [k, sum / n]));
+  /** Adds every own entry of `r`. */
+  addAll(r: Readonly<Record<string, number>>): void {
+    for (const k in r) if (Object.hasOwn(r, k)) this.add(k, r[k]!);
+  }
+  means(): Record<string, number> {
+    return Object.fromEntries([...this.sums].map(([k, [sum, n]]) => [k, sum / n]));
+  }
 }
 
-/** Averages a list of cases (pydantic-evals' `ReportCaseAggregate.average`). */
+function meanByKey(records: readonly Record<string, number>[]): Record<string, number> {
+  const m = new MeanByKey();
+  for (const r of records) m.addAll(r);
+  return m.means();
+}
+
+/** Averages a list of cases (pydantic-evals' `ReportCaseAggregate.average`); makes nothing per case. */
 export function averageCases(cases: readonly ReportCase[], name = 'Averages'): ReportCaseAggregate {
   const n = cases.length;
   if (n === 0) return { name, scores: {}, labels: {}, metrics: {}, assertions: undefined, taskDurationMs: 0, totalDurationMs: 0 };
-  const scores = meanByKey(cases.map((c) => Object.fromEntries(Object.entries(c.scores).map(([k, v]) => [k, v.value]))));
-  const metrics = meanByKey(cases.map((c) => c.metrics));
+  const scores = new MeanByKey();
+  const metrics = new MeanByKey();
   const labelCounts = new Map<string, Map<string, number>>();
   const labelTotals = new Map<string, number>();
+  let total = 0;
+  let passed = 0;
+  let taskDurationMs = 0;
+  let totalDurationMs = 0;
   for (const c of cases) {
-    for (const [k, r] of Object.entries(c.labels)) {
+    for (const k in c.scores) if (Object.hasOwn(c.scores, k)) scores.add(k, c.scores[k]!.value);
+    metrics.addAll(c.metrics);
+    for (const k in c.labels) {
+      if (!Object.hasOwn(c.labels, k)) continue;
+      const r = c.labels[k]!;
       const m = labelCounts.get(k) ?? new Map<string, number>();
       m.set(r.value, (m.get(r.value) ?? 0) + 1);
       labelCounts.set(k, m);
       labelTotals.set(k, (labelTotals.get(k) ?? 0) + 1);
     }
+    for (const k in c.assertions) {
+      if (!Object.hasOwn(c.assertions, k)) continue;
+      total++;
+      if (c.assertions[k]!.value) passed++;
+    }
+    taskDurationMs += c.taskDurationMs;
+    totalDurationMs += c.totalDurationMs;
   }
   const labels = Object.fromEntries(
     [...labelCounts].map(([k, m]) => [k, Object.fromEntries([...m].map(([v, c]) => [v, c / labelTotals.get(k)!]))]),
   );
-  let total = 0;
-  let passed = 0;
-  for (const c of cases) {
-    for (const a of Object.values(c.assertions)) {
-      total++;
-      if (a.value) passed++;
-    }
-  }
   return {
     name,
-    scores,
+    scores: scores.means(),
     labels,
-    metrics,
+    metrics: metrics.means(),
     assertions: total > 0 ? passed / total : undefined,
-    taskDurationMs: cases.reduce((s, c) => s + c.taskDurationMs, 0) / n,
-    totalDurationMs: cases.reduce((s, c) => s + c.totalDurationMs, 0) / n,
+    taskDurationMs: taskDurationMs / n,
+    totalDurationMs: totalDurationMs / n,
   };
 }
 

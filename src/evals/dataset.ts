@@ -24,7 +24,12 @@ import { runEvaluation, type EvaluateOptions, type Task } from './runner.js';
 /** Options of `new Dataset(...)`. */
 export interface DatasetOptions<I, O, M> {
   name?: string;
-  cases?: Case<I, O, M>[];
+  /**
+   * The cases: an array or any iterable (e.g. a generator), read once here into `cases` (names
+   * are checked for duplicates, so all are held). To run cases made on demand and not kept once
+   * reported, pass the iterable to `runEvaluation({ cases })` instead.
+   */
+  cases?: Iterable<Case<I, O, M>>;
   /** Run on every case, after the case's own evaluators. */
   evaluators?: Evaluator<I, O, M>[];
 }

@@ -20,7 +20,8 @@ export class EvaluatorContext<I = unknown, O = unknown, M = unknown> {
   readonly attributes: Record<string, unknown>;
   /** Metrics from `incrementEvalMetric` and from `gen_ai.*` span attributes. */
   readonly metrics: Record<string, number>;
-  private readonly spans: SpanTree | SpanTreeRecordingError;
+  /** `undefined`: no spans, the empty tree is made on first read. */
+  private spans: SpanTree | SpanTreeRecordingError | undefined;
 
   constructor(init: {
     name: string;
@@ -29,7 +30,7 @@ export class EvaluatorContext<I = unknown, O = unknown, M = unknown> {
     expectedOutput?: O | undefined;
     output: O;
     durationMs: number;
-    spanTree?: SpanTree | SpanTreeRecordingError;
+    spanTree?: SpanTree | SpanTreeRecordingError | undefined;
     attributes?: Record<string, unknown>;
     metrics?: Record<string, number>;
   }) {
@@ -39,7 +40,7 @@ export class EvaluatorContext<I = unknown, O = unknown, M = unknown> {
     this.expectedOutput = init.expectedOutput;
     this.output = init.output;
     this.durationMs = init.durationMs;
-    this.spans = init.spanTree ?? new SpanTree();
+    this.spans = init.spanTree;
     this.attributes = init.attributes ?? {};
     this.metrics = init.metrics ?? {};
   }
@@ -49,13 +50,14 @@ export class EvaluatorContext<I = unknown, O = unknown, M = unknown> {
    * @throws SpanTreeRecordingError when spans were not recorded for this case.
    */
   get spanTree(): SpanTree {
-    if (this.spans instanceof SpanTreeRecordingError) throw this.spans;
-    return this.spans;
+    const spans = this.spans;
+    if (spans instanceof SpanTreeRecordingError) throw spans;
+    return spans ?? (this.spans = new SpanTree());
   }
 
   /** Whether a span tree was recorded. */
   get hasSpanTree(): boolean {
-    return this.spans instanceof SpanTree;
+    return !(this.spans instanceof SpanTreeRecordingError);
   }
 
   /** The trajectory recorded by `agentTask`, or `undefined`. */

@@ -115,8 +115,8 @@ function isScalar(v: unknown): v is EvaluationScalar {
 
 function isReason(v: unknown): v is EvaluationReason {
   if (!isPlainObject(v) || !('value' in v) || !isScalar(v['value'])) return false;
-  const extra = Object.keys(v).filter((k) => k !== 'value' && k !== 'reason');
-  return extra.length === 0 && (v['reason'] === undefined || v['reason'] === null || typeof v['reason'] === 'string');
+  for (const k in v) if (k !== 'value' && k !== 'reason' && Object.hasOwn(v, k)) return false;
+  return v['reason'] === undefined || v['reason'] === null || typeof v['reason'] === 'string';
 }
 
 /** Retry policy for tasks and evaluators: up to `maxAttempts` tries with `delayMs` between them. */
@@ -179,12 +179,20 @@ export async function runEvaluator<I, O, M>(
   ctx: EvaluatorContext<I, O, M>,
   retry?: RetryOptions,
 ): Promise<EvaluationResult[] | EvaluatorFailure> {
-  return runEvaluatorFast(evaluator, ctx, retry);
+  const r = await runEvaluatorFast(evaluator, ctx, retry);
+  // a fresh array (the runner may get a shared one) holding fresh results
+  return Array.isArray(r) ? r.map((x) => ({ ...x })) : r;
+}
+
+function evaluatorFailure(name: string, error: unknown, source: string): EvaluatorFailure {
+  return { name, ...formatError(error), source };
 }
 
 /**
  * As `runEvaluator`, but a synchronous evaluator (no retry) gives its result synchronously,
- * saving the runner a promise per evaluator per case.
+ * saving the runner a promise per evaluator per case. A boolean result with no reason comes
+ * back as a shared frozen one-element array (one per evaluator, name and value), so a report
+ * of many cases does not hold a copy per case.
  */
 export function runEvaluatorFast<I, O, M>(
   evaluator: Evaluator<I, O, M>,
@@ -193,21 +201,55 @@ export function runEvaluatorFast<I, O, M>(
 ): EvaluationResult[] | EvaluatorFailure | Promise<EvaluationResult[] | EvaluatorFailure> {
   const source = evaluator.getSerializationName();
   let name = source;
-  const fail = (error: unknown): EvaluatorFailure => ({ name, ...formatError(error), source });
   try {
     name = evaluator.getDefaultEvaluationName();
-    if (retry && retry.maxAttempts > 1) return withRetry(async () => evaluator.evaluate(ctx), retry).then((raw) => toResults(raw, name, source), fail);
+    if (retry && retry.maxAttempts > 1) {
+      return withRetry(async () => evaluator.evaluate(ctx), retry).then(
+        (raw) => toResults(raw, name, source, evaluator),
+        (error: unknown) => evaluatorFailure(name, error, source),
+      );
+    }
     const raw = evaluator.evaluate(ctx);
-    if (raw instanceof Promise) return raw.then((r: EvaluatorOutput) => toResults(r, name, source), fail);
-    return toResults(raw, name, source);
+    if (raw instanceof Promise) {
+      return raw.then(
+        (r: EvaluatorOutput) => toResults(r, name, source, evaluator),
+        (error: unknown) => evaluatorFailure(name, error, source),
+      );
+    }
+    return toResults(raw, name, source, evaluator);
   } catch (error) {
-    return fail(error);
+    return evaluatorFailure(name, error, source);
   }
 }
 
-function toResults(raw: unknown, name: string, source: string): EvaluationResult[] | EvaluatorFailure {
-  // one scalar (the common case): one result, no mapping object
-  if (typeof raw === 'boolean' || typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw))) return [{ name, value: raw === 0 ? 0 : raw, source }];
+/** Per evaluator: its last name and source with the shared `[true]`/`[false]` results under them. */
+interface SharedBooleans {
+  name: string;
+  source: string;
+  yes: readonly EvaluationResult[];
+  no: readonly EvaluationResult[];
+}
+const sharedBooleans = new WeakMap<object, SharedBooleans>();
+
+function frozenResult(name: string, value: boolean, source: string): readonly EvaluationResult[] {
+  return Object.freeze([Object.freeze({ name, value, source })]);
+}
+
+/** One scalar result (`-0` filed as 0 so reports round-trip); a boolean one is shared per evaluator. */
+function scalarResult(value: EvaluationScalar, name: string, source: string, evaluator: object | undefined): EvaluationResult[] {
+  if (typeof value !== 'boolean' || evaluator === undefined) return [{ name, value: value === 0 ? 0 : value, source }];
+  let shared = sharedBooleans.get(evaluator);
+  if (shared === undefined || shared.name !== name || shared.source !== source) {
+    shared = { name, source, yes: frozenResult(name, true, source), no: frozenResult(name, false, source) };
+    sharedBooleans.set(evaluator, shared);
+  }
+  return (value ? shared.yes : shared.no) as EvaluationResult[];
+}
+
+function toResults(raw: unknown, name: string, source: string, evaluator?: object): EvaluationResult[] | EvaluatorFailure {
+  // one scalar, or one reason without text (the common cases): one result, no mapping object
+  if (isScalar(raw)) return scalarResult(raw, name, source, evaluator);
+  if (isReason(raw) && typeof raw.reason !== 'string') return scalarResult(raw.value, name, source, evaluator);
   try {
     let mapping: Record<string, unknown>;
     if (isReason(raw)) mapping = { [name]: raw };
@@ -224,7 +266,7 @@ function toResults(raw: unknown, name: string, source: string): EvaluationResult
     }
     return out;
   } catch (error) {
-    return { name, ...formatError(error), source };
+    return evaluatorFailure(name, error, source);
   }
 }
 

@@ -9,7 +9,12 @@ import { averageAggregates, averageCases, type ReportCaseAggregate } from './agg
 import { caseStatistics, compareCaseStatistics, type CaseComparison, type CaseStatistics } from './case-statistics.js';
 import { toJsonSafe } from './json-safe.js';
 
-/** One successfully executed case (its evaluators may still have failed). */
+/**
+ * One successfully executed case (its evaluators may still have failed). To keep large reports
+ * small, the runner lets cases share frozen parts: empty `scores`/`labels`/`metrics`/
+ * `attributes`/`evaluatorFailures`, boolean results without a reason, and groupings equal to
+ * another case's. Copy a part before changing it.
+ */
 export interface ReportCase<I = unknown, O = unknown, M = unknown> {
   /** Report name (`'{case} [i/N]'` when repeated). */
   name: string;

@@ -7,15 +7,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { context, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Case } from './case.js';
 import { EvaluatorContext } from './evaluator-context.js';
 import { groupEvaluationResults, runEvaluatorFast, withRetry, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
 import type { ReportCase, ReportCaseCancelled, ReportCaseFailure } from './report.js';
-import type { CaseLifecycle, EvaluateOptions, Task, TaskContext } from './runner.js';
-import { collectSpansSettled } from './span-collector.js';
-import { SpanTree, type SpanTreeRecordingError } from './span-tree.js';
-import { extractSpanTreeMetrics, TaskRun } from './task-run.js';
+import type { CaseLifecycle, EvaluateOptions, Task } from './runner.js';
+import { spanTreeOf } from './span-collector.js';
+import type { SpanTree, SpanTreeRecordingError } from './span-tree.js';
+import { callInEvalScope, extractSpanTreeMetrics, TaskRun } from './task-run.js';
+import { CaseParentContext, CaseTaskContext, finishedCase, runQuietCase } from './quiet-case.js';
 import { describeThrown } from './thrown.js';
 
 /** One scheduled run: a case and which repeat of it. */
@@ -53,8 +54,12 @@ export function resultKind(r: CaseRunResult): 'case' | 'failure' | 'cancelled' {
 }
 
 /** Everything `runCase` needs. */
-export interface RunCaseArgs<I, O, M> {
+export interface RunCaseArgs<I, O, M> extends RunCaseShared<I, O, M> {
   planned: PlannedRun<I, O, M>;
+}
+
+/** What the runs of one evaluation share (`RunCaseArgs` without `planned`). */
+export interface RunCaseShared<I, O, M> {
   task: Task<I, O>;
   taskName: string;
   /** The dataset's evaluators (the case's own run first). */
@@ -78,7 +83,8 @@ export interface RunCaseArgs<I, O, M> {
 // span ids without spans (quietSpans): random hex from a pooled buffer, as OpenTelemetry's ids
 let idPool = Buffer.alloc(0);
 let idPos = 0;
-function randomHex(bytes: number): string {
+/** `bytes` random bytes as lowercase hex (a span or trace id). */
+export function randomHex(bytes: number): string {
   if (idPos + bytes > idPool.length) {
     idPool = randomBytes(4096);
     idPos = 0;
@@ -119,22 +125,37 @@ export class CaseNeverSettledError extends Error {
 
 // Runs in flight, failed as never settled when the process would otherwise exit (`beforeExit`
 // fires only when the event loop is empty, so nothing else can settle them).
-const inFlight = new Set<() => void>();
+const inFlight = new Set<CaseRun<unknown, unknown, unknown>>();
 const onBeforeExit = () => {
-  for (const settle of [...inFlight]) settle();
+  for (const run of [...inFlight]) run.neverSettled();
 };
-function track(settleNeverSettled: () => void): void {
-  if (inFlight.size === 0) process.on('beforeExit', onBeforeExit);
-  inFlight.add(settleNeverSettled);
+// The listener is added with the first run in flight and removed once none has been for a turn
+// of the event loop (not after every run: one run at a time would add and remove it per run).
+let listening = false;
+let removal: NodeJS.Immediate | undefined;
+const removeIfIdle = () => {
+  removal = undefined;
+  if (inFlight.size === 0 && listening) {
+    process.off('beforeExit', onBeforeExit);
+    listening = false;
+  }
+};
+function track(run: CaseRun<unknown, unknown, unknown>): void {
+  if (!listening) {
+    process.on('beforeExit', onBeforeExit);
+    listening = true;
+  }
+  inFlight.add(run);
 }
-function untrack(settleNeverSettled: () => void): void {
-  if (inFlight.delete(settleNeverSettled) && inFlight.size === 0) process.off('beforeExit', onBeforeExit);
+function untrack(run: CaseRun<unknown, unknown, unknown>): void {
+  if (inFlight.delete(run) && inFlight.size === 0 && removal === undefined) removal = setImmediate(removeIfIdle).unref();
 }
 
 /** The tracer the runner's spans come from. */
 export const evalTracer = (): Tracer => trace.getTracer('rehearse-evals');
 
-function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
+/** The fields every kind of result starts with, in report order. */
+export function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } {
   const c = planned.case;
   const out: { name: string; inputs: I; metadata?: M; expectedOutput?: O; sourceCaseName?: string } = { name: planned.reportName, inputs: c.inputs };
   if (c.metadata !== undefined) out.metadata = c.metadata;
@@ -143,7 +164,8 @@ function commonFields<I, O, M>(planned: PlannedRun<I, O, M>): { name: string; in
   return out;
 }
 
-function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status: ReportCaseFailure['status'] = 'error'): ReportCaseFailure<I, O, M> {
+/** A failure record of `planned` for a thrown value. */
+export function failureOf<I, O, M>(planned: PlannedRun<I, O, M>, error: unknown, status: ReportCaseFailure['status'] = 'error'): ReportCaseFailure<I, O, M> {
   return { ...commonFields(planned), status, ...describeThrown(error) };
 }
 
@@ -161,20 +183,28 @@ function watch(signal: AbortSignal, run: CaseRun<unknown, unknown, unknown>): vo
   runs.add(run);
 }
 
-/** One run in flight: settles once, from its body, its timeout, an abort or the never-settled check. */
-class CaseRun<I, O, M> {
+/** Called once with a run's result and the key it was started with. */
+export type CaseRunDone<I, O, M> = (result: CaseRunResult<I, O, M>, key: number) => void;
+
+/**
+ * One run in flight: settles once, from its body, its timeout, an abort or the never-settled
+ * check, handing its result to `onDone` synchronously.
+ */
+export class CaseRun<I, O, M> {
   private controller: AbortController | undefined;
   private abortReason: unknown;
   private aborted = false;
   private timer: NodeJS.Timeout | undefined;
-  private done = false;
-  private resolve!: (r: CaseRunResult<I, O, M>) => void;
-  readonly promise: Promise<CaseRunResult<I, O, M>>;
-  private readonly neverSettled = () => this.settle(failureOf(this.args.planned, new CaseNeverSettledError(this.args.planned.reportName), 'never-settled'));
+  /** Whether the run has settled (later results of its body are dropped). */
+  done = false;
 
-  constructor(private readonly args: RunCaseArgs<I, O, M>) {
-    this.promise = new Promise((resolve) => (this.resolve = resolve));
-  }
+  constructor(
+    /** What the run shares with the evaluation's other runs (its own `planned` is not read). */
+    readonly args: RunCaseShared<I, O, M>,
+    readonly planned: PlannedRun<I, O, M>,
+    private readonly onDone: CaseRunDone<I, O, M>,
+    private readonly key: number,
+  ) {}
 
   /** The task's signal, made on first use (most tasks never read it). */
   get signal(): AbortSignal {
@@ -191,9 +221,10 @@ class CaseRun<I, O, M> {
     this.controller?.abort(reason);
   }
 
-  start(): Promise<CaseRunResult<I, O, M>> {
-    const { planned, signal, options } = this.args;
-    track(this.neverSettled);
+  start(): void {
+    const { signal, options } = this.args;
+    const planned = this.planned;
+    track(this as CaseRun<unknown, unknown, unknown>);
     if (signal) watch(signal, this as CaseRun<unknown, unknown, unknown>);
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined) {
@@ -203,27 +234,41 @@ class CaseRun<I, O, M> {
         this.settle(failureOf(planned, error, 'timed-out'));
       }, timeoutMs);
     }
-    runCaseBody(this.args, this).then(
+    const retry = options.retryTask;
+    if (this.args.quietSpans && !options.lifecycle && !(retry && retry.maxAttempts > 1)) {
+      try {
+        runQuietCase(this);
+      } catch (error) {
+        this.settle(failureOf(planned, error));
+      }
+      return;
+    }
+    runCaseBody({ ...this.args, planned }, this).then(
       (r) => this.settle(r),
       (error: unknown) => this.settle(failureOf(planned, error)),
     );
-    return this.promise;
+  }
+
+  /** Settles as failed: still pending when the event loop ran empty. */
+  neverSettled(): void {
+    this.settle(failureOf(this.planned, new CaseNeverSettledError(this.planned.reportName), 'never-settled'));
   }
 
   /** Settles as cancelled (`'aborted'`) and aborts the task's signal. */
   cancel(reason: unknown): void {
     if (this.done) return;
     this.abortTask(reason);
-    this.settle({ ...commonFields(this.args.planned), reason: 'aborted' });
+    this.settle({ ...commonFields(this.planned), reason: 'aborted' });
   }
 
-  private settle(r: CaseRunResult<I, O, M>): void {
+  /** Settles with `r` unless already settled. */
+  settle(r: CaseRunResult<I, O, M>): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.args.signal) inFlightBySignal.get(this.args.signal)?.delete(this as CaseRun<unknown, unknown, unknown>);
-    untrack(this.neverSettled);
-    this.resolve(r);
+    untrack(this as CaseRun<unknown, unknown, unknown>);
+    this.onDone(r, this.key);
   }
 }
 
@@ -232,19 +277,60 @@ class CaseRun<I, O, M> {
  * (status `'error'`, `'timed-out'` or `'never-settled'`) or a `ReportCaseCancelled`.
  */
 export function runCase<I, O, M>(args: RunCaseArgs<I, O, M>): Promise<CaseRunResult<I, O, M>> {
-  if (args.signal?.aborted) return Promise.resolve({ ...commonFields(args.planned), reason: 'not-started' });
-  return new CaseRun(args).start();
+  return new Promise((resolve) => startCase(args, args.planned, resolve, 0));
+}
+
+/**
+ * `runCase` with a callback instead of a promise (no promise per case): `onDone(result, key)`
+ * is called exactly once, possibly before `startCase` returns (a synchronous task, an aborted
+ * signal). Never throws.
+ */
+export function startCase<I, O, M>(args: RunCaseShared<I, O, M>, planned: PlannedRun<I, O, M>, onDone: CaseRunDone<I, O, M>, key: number): void {
+  if (args.signal?.aborted) onDone({ ...commonFields(planned), reason: 'not-started' }, key);
+  else new CaseRun(args, planned, onDone, key).start();
+}
+
+/** `commonFields` with the case span's ids. */
+function commonWithIds<I, O, M>(planned: PlannedRun<I, O, M>, ids: { traceId: string; spanId: string } | undefined): ReportCase<I, O, M> {
+  const common = commonFields(planned) as ReportCase<I, O, M>;
+  if (ids) {
+    common.traceId = ids.traceId;
+    common.spanId = ids.spanId;
+  }
+  return common;
+}
+
+/** A finished case record of fresh objects throughout (a `teardown` hook may change it). */
+function mutableCase<I, O, M>(
+  planned: PlannedRun<I, O, M>,
+  ids: { traceId: string; spanId: string } | undefined,
+  ctx: EvaluatorContext<I, O, M>,
+  outputs: readonly (EvaluationResult[] | EvaluatorFailure)[],
+): ReportCase<I, O, M> {
+  const evaluationResults: EvaluationResult[] = [];
+  const evaluatorFailures: EvaluatorFailure[] = [];
+  for (const o of outputs) {
+    if (Array.isArray(o)) for (const r of o) evaluationResults.push(r);
+    else evaluatorFailures.push(o);
+  }
+  const grouped = groupEvaluationResults(evaluationResults);
+  const result = commonWithIds(planned, ids);
+  result.output = ctx.output;
+  result.scores = grouped.scores;
+  result.labels = grouped.labels;
+  result.assertions = grouped.assertions;
+  result.metrics = ctx.metrics;
+  result.attributes = ctx.attributes;
+  result.taskDurationMs = ctx.durationMs;
+  result.totalDurationMs = 0;
+  result.evaluatorFailures = evaluatorFailures;
+  return result;
 }
 
 async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }): Promise<ReportCase<I, O, M> | ReportCaseFailure<I, O, M>> {
   const { planned, options } = args;
   return inCaseSpan(args as RunCaseArgs<unknown, unknown, unknown>, async (caseSpan, ids) => {
     const t0 = performance.now();
-    const common = commonFields(planned) as ReportCase<I, O, M>;
-    if (ids) {
-      common.traceId = ids.traceId;
-      common.spanId = ids.spanId;
-    }
     let lifecycle: CaseLifecycle<I, O, M> | undefined;
     let result: ReportCase<I, O, M> | ReportCaseFailure<I, O, M>;
     try {
@@ -257,26 +343,11 @@ async function runCaseBody<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly 
       const maybe = all.map((e) => runEvaluatorFast(e, ctx, options.retryEvaluators));
       // synchronous evaluators (the common case) need no promise
       const outputs = maybe.some((o) => o instanceof Promise) ? await Promise.all(maybe) : (maybe as (EvaluationResult[] | EvaluatorFailure)[]);
-      const evaluationResults: EvaluationResult[] = [];
-      const evaluatorFailures: EvaluatorFailure[] = [];
-      for (const o of outputs) {
-        if (Array.isArray(o)) for (const r of o) evaluationResults.push(r);
-        else evaluatorFailures.push(o);
-      }
-      const grouped = groupEvaluationResults(evaluationResults);
-      result = common;
-      result.output = ctx.output;
-      result.scores = grouped.scores;
-      result.labels = grouped.labels;
-      result.assertions = grouped.assertions;
-      result.metrics = ctx.metrics;
-      result.attributes = ctx.attributes;
-      result.taskDurationMs = ctx.durationMs;
-      result.totalDurationMs = 0;
-      result.evaluatorFailures = evaluatorFailures;
+      // with no teardown nothing changes the record once made: one compact record, empty parts shared
+      result = lifecycle?.teardown ? mutableCase(planned, ids, ctx, outputs) : finishedCase(planned, ids?.traceId, ids?.spanId, ctx, outputs, 0);
     } catch (error) {
       if (caseSpan) markError(caseSpan, error);
-      result = { ...common, status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
+      result = { ...commonWithIds(planned, ids), status: 'error', ...describeThrown(error) } as ReportCaseFailure<I, O, M>;
     }
     try {
       if (lifecycle?.teardown) await lifecycle.teardown(result);
@@ -299,39 +370,41 @@ function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error).errorMessage });
 }
 
+/** One try of the task: its output, run bookkeeping, wall time and collected spans. */
+interface TaskAttempt<O> {
+  output: O;
+  run: TaskRun;
+  durationMs: number;
+  spanTree: SpanTree | undefined;
+}
+
 async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly signal: AbortSignal }, traceId: string | undefined): Promise<EvaluatorContext<I, O, M>> {
-  const { planned, taskName } = args;
+  const { planned, taskName, task } = args;
   const c = planned.case;
-  const taskContext: TaskContext = {
-    get signal() {
-      return run.signal;
-    },
-    caseName: planned.reportName,
-    repeatIndex: planned.repeatIndex,
-  };
-  const attempt = async () => {
+  const taskContext = new CaseTaskContext(run, planned.reportName, planned.repeatIndex);
+  // the task is called in its scope (its `TaskRun`, its span list) and awaited once
+  const attempt = async (): Promise<TaskAttempt<O>> => {
     const taskRun = new TaskRun();
+    const spans: unknown[] = [];
     const t0 = performance.now();
-    const settled = await collectSpansSettled(async () => args.task(c.inputs, taskContext), taskRun);
-    return { settled, run: taskRun, durationMs: performance.now() - t0 };
+    const output = await callInEvalScope({ taskRun, spans }, task, c.inputs, taskContext);
+    const durationMs = performance.now() - t0;
+    // the spans finished when the task settled
+    return { output, run: taskRun, durationMs, spanTree: spans.length ? spanTreeOf(spans) : undefined };
   };
-  const once = () =>
+  const once = (): Promise<TaskAttempt<O>> =>
     args.quietSpans
       ? // the task's spans get a parent with the case's trace id, as under a real `execute` span
-        context.with(trace.setSpanContext(context.active(), { traceId: traceId ?? randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED }), async () => {
-          const { settled, run, durationMs } = await attempt();
-          if (!settled.ok) throw settled.error;
-          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
-        })
+        context.with(new CaseParentContext(context.active(), traceId ?? randomHex(16)), attempt)
       : (args.tracer ?? evalTracer()).startActiveSpan(`execute ${taskName}`, { attributes: { task: taskName } }, async (span) => {
-          const { settled, run, durationMs } = await attempt();
-          if (!settled.ok) {
-            markError(span, settled.error);
+          try {
+            return await attempt();
+          } catch (error) {
+            markError(span, error);
+            throw error;
+          } finally {
             span.end();
-            throw settled.error;
           }
-          span.end();
-          return { run, output: settled.result, durationMs, spanTree: settled.spanTree };
         });
   const retry = args.options.retryTask;
   const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
@@ -343,7 +416,7 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
     expectedOutput: c.expectedOutput,
     output,
     durationMs,
-    spanTree: args.recordingError ?? (spanTree instanceof SpanTree ? spanTree : new SpanTree()),
+    spanTree: args.recordingError ?? spanTree,
     attributes: taskRun.attributes,
     metrics: taskRun.metrics,
   });

@@ -1,18 +1,21 @@
 /**
  * Runs a task over a dataset's cases and evaluates the results (pydantic-evals'
- * `Dataset.evaluate`). Runs are planned lazily (case × repeat, case-major) and pulled by at most
- * `maxConcurrency` workers, so a large dataset is never expanded into run objects up front. Each
- * run settles through `runCase` (timeout, abort, never-settled detection), and every planned
+ * `Dataset.evaluate`). Runs are planned lazily (case × repeat, case-major) and started as earlier
+ * ones finish, at most `maxConcurrency` in flight, so a large dataset is never expanded into run
+ * objects up front. Each
+ * run settles through `startCase` (timeout, abort, never-settled detection), and every planned
  * run appears in the report exactly once: as a case, a failure or a cancellation.
  */
+import { context } from '@opentelemetry/api';
 import { UserError } from '../runtime/index.js';
 import type { Case } from './case.js';
 import type { EvaluatorContext } from './evaluator-context.js';
 import type { Evaluator, RetryOptions } from './evaluator.js';
 import { lazyModule } from './lazy.js';
 import { EvaluationReport, type ReportCase, type ReportCaseCancelled, type ReportCaseFailure } from './report.js';
-import { evalTracer, planRun, resultKind, runCase, type CaseRunResult } from './run-case.js';
+import { evalTracer, planRun, resultKind, startCase, type CaseRunResult } from './run-case.js';
 import { ensureEvalTracing, ownsEvalTracing } from './span-collector.js';
+import { currentEvalScope, outsideEvalScope } from './task-run.js';
 
 /** What a task receives beside its inputs. */
 export interface TaskContext {
@@ -235,27 +238,68 @@ export async function runEvaluation<I, O, M>(args: {
   let next = 0;
   let done = 0;
   options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) }) });
-  const worker = async () => {
-    while (!signal?.aborted && source.has(Math.floor(next / repeat))) {
-      const i = next++;
-      if (source.lazy && cases.length * repeat > total) {
-        total = cases.length * repeat;
-        bar?.setTotal(total);
-      }
-      const r = await runCase({ planned: planRun(cases as Case<I, O, M>[], i, repeat), task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans });
-      results[i] = r;
-      if (repeat === 1) source.release(i);
-      if (resultKind(r) !== 'cancelled') {
-        done++;
-        bar?.increment();
-        options.onCaseDone?.(r as ReportCase<I, O, M> | ReportCaseFailure<I, O, M>, done, total);
-      }
-    }
-  };
   const workers = source.lazy && options.maxConcurrency !== undefined ? options.maxConcurrency : Math.max(1, Math.min(options.maxConcurrency ?? total, total));
+  // what every run shares
+  const shared = { task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans };
   await tracer.startActiveSpan(`evaluate ${name}`, { attributes: { name, task_name: taskName, ...(source.lazy ? {} : { n_cases: cases.length }) } }, async (span) => {
     try {
-      await Promise.all(Array.from({ length: workers }, worker));
+      // Runs are started by callbacks, not awaited by worker loops: a finished run records its
+      // result and starts the next, at most `workers` in flight.
+      const evaluationContext = context.active();
+      await new Promise<void>((resolve, reject) => {
+        let active = 0;
+        let pumping = false;
+        let failed = false;
+        const fail = (error: unknown) => {
+          failed = true;
+          reject(error);
+        };
+        const pump = () => {
+          if (pumping || failed) return;
+          pumping = true;
+          try {
+            while (active < workers && !signal?.aborted && source.has(Math.floor(next / repeat))) {
+              const i = next++;
+              if (source.lazy && cases.length * repeat > total) {
+                total = cases.length * repeat;
+                bar?.setTotal(total);
+              }
+              active++;
+              // (may finish at once: `onDone` then runs inside this loop, which goes on)
+              startCase(shared, planRun(cases as Case<I, O, M>[], i, repeat), onDone, i);
+            }
+          } catch (error) {
+            fail(error);
+            return;
+          } finally {
+            pumping = false;
+          }
+          if (active === 0) resolve();
+        };
+        const onDone = (r: CaseRunResult<I, O, M>, i: number) => {
+          active--;
+          if (failed) return;
+          try {
+            results[i] = r;
+            if (repeat === 1) source.release(i);
+            if (resultKind(r) !== 'cancelled') {
+              done++;
+              bar?.increment();
+              options.onCaseDone?.(r as ReportCase<I, O, M> | ReportCaseFailure<I, O, M>, done, total);
+            }
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          // the next run starts in the evaluation's context, whatever settled this one (a
+          // timer, an abort, the never-settled check)
+          if (pumping) return;
+          if (currentEvalScope() !== undefined) outsideEvalScope(() => context.with(evaluationContext, pump));
+          else if (context.active() !== evaluationContext) context.with(evaluationContext, pump);
+          else pump();
+        };
+        pump();
+      });
     } finally {
       if (source.lazy) span.setAttribute('n_cases', source.drain().pulled.length);
       span.end();

@@ -36,9 +36,18 @@ let startSeq = 0;
 const hrNowMs = () => performance.timeOrigin + performance.now();
 
 function treeOf(collector: Collector): SpanTree {
+  return spanTreeOf(collector.spans);
+}
+
+/**
+ * The tree of the spans filed in a scope's `spans` list (see `EvalScope`) by the processor.
+ * Sorts the list in place.
+ */
+export function spanTreeOf(collected: unknown[]): SpanTree {
+  if (collected.length === 0) return new SpanTree();
   // start order (the SDK's start times are whole milliseconds when not given, so spans started
   // in the same millisecond would tie); the tree's sort is stable
-  const spans = collector.spans.sort((a, b) => a.seq - b.seq);
+  const spans = (collected as CollectedSpan[]).sort((a, b) => a.seq - b.seq);
   return SpanTree.fromReadableSpans(
     spans.map((x) => x.span),
     spans.map((x) => x.times),

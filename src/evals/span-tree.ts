@@ -361,7 +361,7 @@ export class SpanTree implements Iterable<SpanNode> {
   private readonly nodes: SpanNode[] = [];
 
   constructor(nodes: Iterable<SpanNode> = []) {
-    const list = [...nodes];
+    const list = Array.isArray(nodes) ? (nodes as SpanNode[]) : [...nodes]; // (addSpans copies)
     if (list.length) this.addSpans(list); // most cases of a trivial task have no spans
   }
 

@@ -53,6 +53,16 @@ export function runInEvalScope<T>(scope: EvalScope, fn: () => T): T {
   return scopeStorage.run(scope, fn);
 }
 
+/** Calls `fn(a, b)` inside `scope` (no closure needed). */
+export function callInEvalScope<A, B, T>(scope: EvalScope, fn: (a: A, b: B) => T, a: A, b: B): T {
+  return scopeStorage.run(scope, fn, a, b);
+}
+
+/** Runs `fn` outside any scope. */
+export function outsideEvalScope<T>(fn: () => T): T {
+  return scopeStorage.exit(fn);
+}
+
 /** The scope active here, or `undefined` outside any. */
 export function currentEvalScope(): EvalScope | undefined {
   return scopeStorage.getStore();
@@ -92,11 +102,16 @@ export function incrementEvalMetric(name: string, amount: number): void {
  * `tree` is `undefined` when spans were not recorded.
  */
 export function extractSpanTreeMetrics(run: TaskRun, tree: SpanTree | undefined): void {
-  if ((!tree || tree.size === 0) && Object.keys(run.fallbackMetrics).length === 0) return;
+  if ((!tree || tree.size === 0) && !hasKeys(run.fallbackMetrics)) return;
   const fromSpans = new TaskRun();
   if (tree) addSpanTreeMetrics(fromSpans, tree);
   for (const [k, v] of Object.entries(fromSpans.metrics)) run.incrementMetric(k, v);
   for (const [k, v] of Object.entries(run.fallbackMetrics)) if (!(k in fromSpans.metrics)) run.incrementMetric(k, v);
+}
+
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
 
 function addSpanTreeMetrics(run: TaskRun, tree: SpanTree): void {
