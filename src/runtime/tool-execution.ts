@@ -333,26 +333,26 @@ class ToolCallProcessor {
   private execute(v: ValidatedCall): Promise<ToolReturnPart | RetryPromptPart | undefined> {
     if ('part' in v) return Promise.resolve(v.part);
     if ('deferred' in v) return Promise.resolve(undefined);
-    return executeToolCall(this.state, v, (name) => this.state.succeededTools.add(name));
+    return executeToolCall(this.state, v);
   }
 
   private async runFunctionCalls(calls: readonly ToolCallPart[]): Promise<void> {
     const validated = this.validateCalls(calls);
     const results: (ToolReturnPart | RetryPromptPart | undefined)[] = new Array(validated.length);
-    const settle = (k: number, p: ToolReturnPart | RetryPromptPart | undefined) => {
-      results[k] = p;
-      if (p === undefined) return;
-      this.emit?.({ eventKind: 'function_tool_result', result: p });
-    };
     try {
-      if (validated.length === 1) settle(0, await this.execute(validated[0]!));
-      else await Promise.all(validated.map((v, k) => this.execute(v).then((p) => settle(k, p))));
+      if (validated.length === 1) this.settle(results, 0, await this.execute(validated[0]!));
+      else await Promise.all(validated.map((v, k) => this.execute(v).then((p) => this.settle(results, k, p))));
     } finally {
       for (const p of results) if (p !== undefined) this.parts.push(p);
     }
     for (const p of results) {
       if (p?.partKind === 'retry-prompt' && this.state.tools.has(p.toolName!)) this.retryWins = true;
     }
+  }
+
+  private settle(results: (ToolReturnPart | RetryPromptPart | undefined)[], k: number, p: ToolReturnPart | RetryPromptPart | undefined): void {
+    results[k] = p;
+    if (p !== undefined) this.emit?.({ eventKind: 'function_tool_result', result: p });
   }
 }
 
