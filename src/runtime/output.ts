@@ -241,7 +241,7 @@ export interface OutputSchema {
    * Turns the final text into the output (text, TextOutput, native, prompted modes).
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
-  readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  readonly processText: ((text: string, ctx: RunContext<any>) => Validation<unknown> | Promise<Validation<unknown>>) | undefined;
   /**
    * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
    * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
@@ -463,7 +463,7 @@ const TEXT_OUTPUT: OutputSchema = {
   toolDefinitions: [],
   outputObject: undefined,
   promptedInstructions: undefined,
-  processText: async (text) => ({ ok: true, value: text }),
+  processText: (text) => ({ ok: true, value: text }),
 };
 
 function isSpec(x: unknown): x is { outputKind: string } {

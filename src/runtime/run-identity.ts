@@ -67,7 +67,12 @@ export function uuid7(nowMs: number = Date.now()): string {
   putByte(21, POOL[r + 1]!);
   CHARS[23] = DASH;
   for (let i = 2; i < 8; i++) putByte(24 + (i - 2) * 2, POOL[r + i]!);
-  return String.fromCharCode.apply(null, CHARS as unknown as number[]);
+  const c = CHARS;
+  // spelled out: `fromCharCode.apply(null, CHARS)` would copy the 36 codes into an argument array per id
+  return String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!,
+    c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!, c[29]!, c[30]!, c[31]!, c[32]!, c[33]!, c[34]!, c[35]!,
+  );
 }
 
 /**

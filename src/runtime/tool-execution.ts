@@ -124,7 +124,10 @@ class ToolCallProcessor {
     for (const k of this.kinds) if (k !== 'output') fnCount++;
     if (fnCount > 0) this.state.usageLimits?.checkBeforeToolCalls(this.state.usage, fnCount);
     // Without output tools every strategy runs the function calls alike (validated in order, run together).
-    if (fnCount === this.calls.length && this.final === undefined) return this.runFunctionCalls(this.calls);
+    if (fnCount === this.calls.length && this.final === undefined) {
+      await this.runFunctionCalls(this.calls);
+      return;
+    }
     switch (this.state.endStrategy) {
       case 'early':
         await this.early();
@@ -381,7 +384,8 @@ export async function processToolCalls<Deps>(
     if (p.parts.length > 0) partial?.(p.parts);
     throw e;
   }
-  const outcome = { parts: p.parts, finalResult: p.final };
+  // an exact-size copy: the parts go into a message that outlives the run (`parts` grew by push)
+  const outcome = { parts: p.parts.slice(), finalResult: p.final };
   if (state.deferred !== undefined && !reprocessing.has(state)) {
     await finalizeDeferred(state, outcome, (c) => toolReturn(state, c, TOOL_NOT_EXECUTED), async (resolved, resume) => {
       const outer = state.resume;
