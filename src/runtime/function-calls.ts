@@ -8,7 +8,7 @@ import { ModelRetry } from './errors.js';
 import type { RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
 import { parseJsonArgs } from './output.js';
 import { collectDeferred } from './deferred-calls.js';
-import { buildRunContext, consumeToolRetry } from './run-state.js';
+import { buildRunContext, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
 import type { RunState } from './run-state.js';
 import type { RunContext } from './run-context.js';
 import type { ToolsetTool } from './toolsets/abstract.js';
@@ -89,13 +89,13 @@ export function validateToolCall(state: RunState<any>, call: ToolCallPart): Vali
  */
 export function executeToolCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>): Promise<ToolReturnPart | RetryPromptPart | undefined> {
   const { call, tool: t } = v;
-  const extra: Parameters<typeof buildRunContext>[1] = { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries: t.maxRetries, toolName: call.toolName, toolCallId: call.toolCallId, toolCallApproved: v.approved };
+  const extra: Parameters<typeof buildRunContext>[1] = { retry: toolRetriesOf(state, call.toolName), maxRetries: t.maxRetries, toolName: call.toolName, toolCallId: call.toolCallId, toolCallApproved: v.approved };
   if (v.metadata !== undefined) extra.toolCallMetadata = v.metadata;
   const ctx = buildRunContext(state, extra);
   return state.instrumentation ? state.instrumentation.tool(call, () => runCall(state, v, ctx)) : runCall(state, v, ctx);
 }
 
-/** The call through the capabilities' tool hooks (when any) and the toolset; a success is recorded in `state.succeededTools`. */
+/** The call through the capabilities' tool hooks (when any) and the toolset; a success is recorded (`recordToolSuccess`). */
 async function runCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>, ctx: RunContext<any>): Promise<ToolReturnPart | RetryPromptPart | undefined> {
   const { call, tool: t } = v;
   let content: unknown;
@@ -116,7 +116,7 @@ async function runCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: u
     throw e;
   }
   state.usage.toolCalls += 1;
-  state.succeededTools.add(call.toolName);
+  recordToolSuccess(state, call.toolName);
   return toolReturnPart(state, call, content);
 }
 

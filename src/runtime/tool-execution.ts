@@ -6,7 +6,7 @@ import { ModelRetry, UnexpectedModelBehavior } from './errors.js';
 import type { ModelRequestPart, RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
 import { parseJsonArgs, validateWithSchema } from './output.js';
 import type { OutputToolEntry } from './output.js';
-import { buildRunContext, checkIncompleteToolCall, consumeToolRetry } from './run-state.js';
+import { buildRunContext, checkIncompleteToolCall, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
 import type { RunState } from './run-state.js';
 import type { HandleResponseEvent } from './stream-events.js';
 import { executeToolCall, validateToolCall } from './function-calls.js';
@@ -294,7 +294,7 @@ class ToolCallProcessor {
     let value: unknown = result.value;
     if (entry.fn !== undefined) {
       // Output function (pydantic-ai's output functions): its result is the output; ModelRetry retries.
-      const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
+      const ctx = buildRunContext(state, { retry: toolRetriesOf(state, call.toolName), maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
       try {
         value = await entry.fn(value, ctx);
       } catch (e) {
@@ -304,7 +304,7 @@ class ToolCallProcessor {
     }
     const validated = await runOutputValidators(state, value, call);
     if (!validated.ok) return fail(true, validated.error.message, validated.error);
-    state.succeededTools.add(call.toolName);
+    recordToolSuccess(state, call.toolName);
     return { call, argsValid: true, final: { output: validated.value, toolName: call.toolName, toolCallId: call.toolCallId } };
   }
 
