@@ -15,7 +15,7 @@ import type { RunState } from './run-state.js';
 import { StreamedResponse } from './streamed-response.js';
 import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } from './stream-events.js';
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
-import { renderPromptedInstructions } from './output.js';
+import { plainTextOutput, renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
 import { planResume } from './deferred-calls.js';
 import type { ResumeResults } from './deferred-calls.js';
@@ -101,7 +101,19 @@ export class UserPromptNode {
    * @throws UserError for a new prompt over a history whose last response has unanswered tool
    *   calls (as pydantic-ai).
    */
-  async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
+  run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
+    // The common start (a text prompt, no history, no system prompts): no async frame.
+    if (typeof this.userPrompt === 'string' && state.messages.length === 0 && state.systemPrompts.length === 0 && state.deferredToolResults === undefined) {
+      try {
+        return Promise.resolve(new ModelRequestNode({ kind: 'request', parts: [{ partKind: 'user-prompt', content: this.userPrompt, timestamp: state.now() }] }));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.runFromHistory(state);
+  }
+
+  private async runFromHistory(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
     const history = state.messages;
     if (state.deferredToolResults !== undefined) {
       const plan = planResume(history, state.deferredToolResults);
@@ -393,10 +405,10 @@ export class CallToolsNode {
   /** Turns text into the final output (output function, schema, validators); or the retry part. */
   private async textOutput(state: RunState<any>, text: string): Promise<FinalResult<unknown> | RetryPromptPart> {
     const proc = state.output.processText!;
-    const ctx = buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries });
     let r;
     try {
-      const p = proc(text, ctx);
+      // plain text output needs no run context
+      const p = proc === plainTextOutput ? plainTextOutput(text) : proc(text, buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries }));
       r = p instanceof Promise ? await p : p;
     } catch (e) {
       if (e instanceof ModelRetry) return { partKind: 'retry-prompt', content: e.message, toolCallId: state.newId(), timestamp: state.now() };

@@ -456,6 +456,11 @@ function compileObjectOutput(
   };
 }
 
+/** @internal `processText` of plain text output: the text as it is (ignores the run context). */
+export function plainTextOutput(text: string): Validation<unknown> {
+  return { ok: true, value: text };
+}
+
 const TEXT_OUTPUT: OutputSchema = {
   mode: 'text',
   allowTextOutput: true,
@@ -463,7 +468,7 @@ const TEXT_OUTPUT: OutputSchema = {
   toolDefinitions: [],
   outputObject: undefined,
   promptedInstructions: undefined,
-  processText: (text) => ({ ok: true, value: text }),
+  processText: plainTextOutput,
 };
 
 function isSpec(x: unknown): x is { outputKind: string } {

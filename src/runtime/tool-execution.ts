@@ -119,15 +119,17 @@ class ToolCallProcessor {
     this.kinds = calls.map((c) => (state.output.tools.has(c.toolName) ? 'output' : state.tools.has(c.toolName) ? 'function' : 'unknown'));
   }
 
-  async run(): Promise<void> {
+  /** Runs the calls; may throw synchronously (the caller awaits it inside its `try`). */
+  run(): Promise<void> {
     let fnCount = 0;
     for (const k of this.kinds) if (k !== 'output') fnCount++;
     if (fnCount > 0) this.state.usageLimits?.checkBeforeToolCalls(this.state.usage, fnCount);
     // Without output tools every strategy runs the function calls alike (validated in order, run together).
-    if (fnCount === this.calls.length && this.final === undefined) {
-      await this.runFunctionCalls(this.calls);
-      return;
-    }
+    if (fnCount === this.calls.length && this.final === undefined) return this.runFunctionCalls(this.calls);
+    return this.runByStrategy();
+  }
+
+  private async runByStrategy(): Promise<void> {
     switch (this.state.endStrategy) {
       case 'early':
         await this.early();
