@@ -238,7 +238,8 @@ export interface OutputSchema {
   /** Template of the prompted-output instructions; `undefined` outside prompted mode. */
   readonly promptedTemplate?: string | undefined;
   /**
-   * Turns the final text into the output (text, TextOutput, native, prompted modes).
+   * Turns the final text into the output (text, TextOutput, native, prompted modes): the
+   * validation result, or a promise of it when the output function is asynchronous.
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
   readonly processText: ((text: string, ctx: RunContext<any>) => Validation<unknown> | Promise<Validation<unknown>>) | undefined;
