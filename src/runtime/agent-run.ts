@@ -193,6 +193,20 @@ export class AgentRun<O> implements AsyncIterable<AgentNode<O>> {
     const state = this.state;
     if (state.capability === undefined && state.eventStreamHandler === undefined) {
       let node = this.nextNodeValue;
+      if (state.instrumentation === undefined) {
+        // `next` inlined: one async frame per run rather than one per node
+        try {
+          while (!(node instanceof End)) {
+            throwIfAborted(state);
+            node = (await (node as UserPromptNode | ModelRequestNode | CallToolsNode).run(state)) as AgentNode<O>;
+            this.advance(node);
+          }
+        } catch (e) {
+          this.fail(e);
+          throw e;
+        }
+        return this.resultValue!;
+      }
       while (!(node instanceof End)) node = await this.next(node);
       return this.resultValue!;
     }

@@ -48,6 +48,9 @@ interface RunSetup<Deps> {
 }
 
 const DEFAULT_USAGE_LIMITS = new UsageLimits();
+// Shared by runs until their first step lists tools / when no metadata is given (never mutated).
+const NO_TOOLS: ReadonlyMap<string, ToolsetTool<any>> = new Map();
+const NO_METADATA: readonly RunMetadata<any>[] = [];
 
 /**
  * A copy of `messageHistory` after checking it against `ModelMessagesSchema`.
@@ -303,7 +306,11 @@ class AgentClass<Deps = undefined, Output = string> {
     // As pydantic-ai: without usageLimits, the defaults apply (requestLimit 50).
     const limits = options.usageLimits === undefined ? DEFAULT_USAGE_LIMITS : options.usageLimits instanceof UsageLimits ? options.usageLimits : new UsageLimits(options.usageLimits);
     const instrSettings = resolveInstrumentation(this.instrument);
-    const metadataSources = [ov?.metadata !== undefined ? ov.metadata : this.metadata, spec?.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
+    const agentMetadata = ov?.metadata !== undefined ? ov.metadata : this.metadata;
+    const metadataSources =
+      agentMetadata === undefined && spec?.metadata === undefined && options.metadata === undefined
+        ? NO_METADATA
+        : [agentMetadata, spec?.metadata, options.metadata].filter((m): m is RunMetadata<Deps> => m !== undefined);
     const state: RunState<Deps> = {
       messages: history,
       newMessageIndex: history.length,
@@ -317,7 +324,7 @@ class AgentClass<Deps = undefined, Output = string> {
       instructions,
       systemPrompts: this.systemPrompts,
       toolset,
-      tools: new Map(),
+      tools: NO_TOOLS,
       functionToolDefs: [],
       toolsStep: -1,
       toolCache,
@@ -336,9 +343,9 @@ class AgentClass<Deps = undefined, Output = string> {
       retries: retries.tools,
       outputRetries: retries.output,
       requestParams: this.paramsFor(output),
-      toolRetries: new Map(),
-      failedTools: new Set(),
-      succeededTools: new Set(),
+      toolRetries: undefined,
+      failedTools: undefined,
+      succeededTools: undefined,
       outputRetriesUsed: 0,
       lastMaxTokens: undefined,
       runStep: 0,

@@ -8,8 +8,9 @@ import { ModelRetry } from './errors.js';
 import type { RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
 import { parseJsonArgs } from './output.js';
 import { collectDeferred } from './deferred-calls.js';
-import { buildRunContext, consumeToolRetry } from './run-state.js';
+import { buildRunContext, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
 import type { RunState } from './run-state.js';
+import type { RunContext } from './run-context.js';
 import type { ToolsetTool } from './toolsets/abstract.js';
 
 /** A function (or unknown) tool call after validation. */
@@ -86,32 +87,37 @@ export function validateToolCall(state: RunState<any>, call: ToolCallPart): Vali
  * `usage.toolCalls`.
  * @throws UnexpectedModelBehavior when the tool is out of retries; any other error a tool throws.
  */
-export function executeToolCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>, onSuccess: (name: string) => void): Promise<ToolReturnPart | RetryPromptPart | undefined> {
+export function executeToolCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>): Promise<ToolReturnPart | RetryPromptPart | undefined> {
   const { call, tool: t } = v;
-  const extra: Parameters<typeof buildRunContext>[1] = { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries: t.maxRetries, toolName: call.toolName, toolCallId: call.toolCallId, toolCallApproved: v.approved };
+  const extra: Parameters<typeof buildRunContext>[1] = { retry: toolRetriesOf(state, call.toolName), maxRetries: t.maxRetries, toolName: call.toolName, toolCallId: call.toolCallId, toolCallApproved: v.approved };
   if (v.metadata !== undefined) extra.toolCallMetadata = v.metadata;
   const ctx = buildRunContext(state, extra);
-  const run = (args: Record<string, unknown>) => state.toolset.callTool(call.toolName, args, ctx, t);
-  const execute = async (): Promise<ToolReturnPart | RetryPromptPart | undefined> => {
-    let content: unknown;
-    try {
-      content = state.capability === undefined ? await run(v.args) : await state.capability.executeTool(ctx, { call, toolDef: t.toolDef, args: v.args }, async (a) => run(a), isControl);
-    } catch (e) {
-      if (e instanceof ModelRetry) {
-        consumeToolRetry(state, call.toolName, t.maxRetries, e);
-        return retryPromptPart(state, call, e.message);
-      }
-      if (isDeferral(e)) {
-        collectDeferred(state, call, e instanceof ApprovalRequired ? 'unapproved' : 'external', e.metadata);
-        return undefined;
-      }
-      throw e;
+  return state.instrumentation ? state.instrumentation.tool(call, () => runCall(state, v, ctx)) : runCall(state, v, ctx);
+}
+
+/** The call through the capabilities' tool hooks (when any) and the toolset; a success is recorded (`recordToolSuccess`). */
+async function runCall(state: RunState<any>, v: Extract<ValidatedCall, { tool: unknown }>, ctx: RunContext<any>): Promise<ToolReturnPart | RetryPromptPart | undefined> {
+  const { call, tool: t } = v;
+  let content: unknown;
+  try {
+    content =
+      state.capability === undefined
+        ? await state.toolset.callTool(call.toolName, v.args, ctx, t)
+        : await state.capability.executeTool(ctx, { call, toolDef: t.toolDef, args: v.args }, async (a) => state.toolset.callTool(call.toolName, a, ctx, t), isControl);
+  } catch (e) {
+    if (e instanceof ModelRetry) {
+      consumeToolRetry(state, call.toolName, t.maxRetries, e);
+      return retryPromptPart(state, call, e.message);
     }
-    state.usage.toolCalls += 1;
-    onSuccess(call.toolName);
-    return toolReturnPart(state, call, content);
-  };
-  return state.instrumentation ? state.instrumentation.tool(call, execute) : execute();
+    if (isDeferral(e)) {
+      collectDeferred(state, call, e instanceof ApprovalRequired ? 'unapproved' : 'external', e.metadata);
+      return undefined;
+    }
+    throw e;
+  }
+  state.usage.toolCalls += 1;
+  recordToolSuccess(state, call.toolName);
+  return toolReturnPart(state, call, content);
 }
 
 function isControl(e: unknown): boolean {

@@ -214,6 +214,10 @@ const fromApi = (m: ModelResponse): boolean => m.modelName !== undefined || m.pr
  * messages of each request, so a model never receives the run's live array.
  */
 export function cleanMessageHistory(messages: readonly ModelMessage[]): ModelMessage[] {
+  // Usually requests and responses alternate: then the copy is a plain slice (exact size, no merging).
+  let i = 1;
+  while (i < messages.length && messages[i]!.kind !== messages[i - 1]!.kind) i++;
+  if (i >= messages.length) return messages.slice();
   const out: ModelMessage[] = [];
   let prev: ModelMessage | undefined;
   for (const m of messages) {

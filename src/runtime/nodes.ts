@@ -6,7 +6,7 @@
 import { ModelRetry, UnexpectedModelBehavior, UserError } from './errors.js';
 import { cleanMessageHistory } from './messages.js';
 import type { ModelMessage, ModelRequest, ModelRequestPart, ModelResponse, RetryPromptPart, ToolCallPart, UserContent } from './messages.js';
-import type { ModelRequestParameters } from './model.js';
+import type { Model, ModelRequestParameters } from './model.js';
 import { PartsManager } from './parts-manager.js';
 import { buildRunContext, consumeOutputRetry, rollToolRetries, throwIfAborted } from './run-state.js';
 import { AgentStream } from './agent-stream.js';
@@ -15,7 +15,7 @@ import type { RunState } from './run-state.js';
 import { StreamedResponse } from './streamed-response.js';
 import type { AgentStreamEvent, HandleResponseEvent, ModelResponseStreamEvent } from './stream-events.js';
 import { processToolCalls, runOutputValidators } from './tool-execution.js';
-import { renderPromptedInstructions } from './output.js';
+import { plainTextOutput, renderPromptedInstructions } from './output.js';
 import type { FinalResult } from './tool-execution.js';
 import { planResume } from './deferred-calls.js';
 import type { ResumeResults } from './deferred-calls.js';
@@ -65,6 +65,12 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
   return out;
 }
 
+/** Whether a request can carry instructions at all (agent, toolset or prompted-output ones). */
+function hasInstructions(state: RunState<any>): boolean {
+  const out = state.output;
+  return state.instructions.length > 0 || state.toolset.hasInstructions || out.promptedTemplate !== undefined || out.promptedInstructions !== undefined;
+}
+
 /**
  * Instructions for the next request: the agent's (static, then dynamic), then the prompted-output
  * ones rendered from the model's customized output schema (as pydantic-ai renders them after
@@ -73,7 +79,7 @@ async function agentInstructions<Deps>(state: RunState<Deps>): Promise<string[]>
 async function computeInstructions<Deps>(state: RunState<Deps>, params: ModelRequestParameters): Promise<string | undefined> {
   const out = state.output;
   const toolsetHas = state.toolset.hasInstructions;
-  if (state.instructions.length === 0 && !toolsetHas && out.promptedTemplate === undefined && out.promptedInstructions === undefined) return undefined;
+  if (!hasInstructions(state)) return undefined;
   const parts = state.instructions.length === 0 ? [] : await agentInstructions(state);
   if (toolsetHas) await toolsetInstructions(state, parts);
   if (out.promptedTemplate !== undefined && params.outputObject !== undefined && params.outputObject !== out.outputObject) {
@@ -95,7 +101,19 @@ export class UserPromptNode {
    * @throws UserError for a new prompt over a history whose last response has unanswered tool
    *   calls (as pydantic-ai).
    */
-  async run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
+  run(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
+    // The common start (a text prompt, no history, no system prompts): no async frame.
+    if (typeof this.userPrompt === 'string' && state.messages.length === 0 && state.systemPrompts.length === 0 && state.deferredToolResults === undefined) {
+      try {
+        return Promise.resolve(new ModelRequestNode({ kind: 'request', parts: [{ partKind: 'user-prompt', content: this.userPrompt, timestamp: state.now() }] }));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.runFromHistory(state);
+  }
+
+  private async runFromHistory(state: RunState<any>): Promise<ModelRequestNode | CallToolsNode> {
     const history = state.messages;
     if (state.deferredToolResults !== undefined) {
       const plan = planResume(history, state.deferredToolResults);
@@ -146,6 +164,24 @@ function isFinalStart(state: RunState<any>, ev: ModelResponseStreamEvent): Agent
   return undefined;
 }
 
+/** Parameters and messages of one model request. */
+interface Prepared {
+  params: ModelRequestParameters;
+  messages: ModelMessage[];
+}
+
+/** The model request inside the instrumentation's chat span. */
+function instrumentedRequest(state: RunState<any>, model: Model, messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<ModelResponse> {
+  return state.instrumentation!.chat(model, messages, settings, params, () => model.request(messages, settings, params));
+}
+
+/** The model request through the capabilities' request hooks (and the chat span when instrumented). */
+function hookedRequest(state: RunState<any>, messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<ModelResponse> {
+  return requestThroughHooks(state, { model: state.model, messages, modelSettings: settings, modelRequestParameters: params }, (rc) =>
+    state.instrumentation ? instrumentedRequest(state, rc.model, rc.messages, rc.modelSettings, rc.modelRequestParameters) : rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters),
+  );
+}
+
 /** Sends `request` to the model. After it runs, `.response` holds the model's answer. */
 export class ModelRequestNode {
   readonly nodeKind = 'model-request' as const;
@@ -162,17 +198,25 @@ export class ModelRequestNode {
 
   /**
    * Starts the step: request appended to the history, instructions set, limits checked.
-   * Returns the parameters and a fresh, cleaned copy of the messages for the model.
+   * Returns the parameters and a fresh, cleaned copy of the messages for the model; synchronously
+   * when nothing on the way is asynchronous (static tools, no instructions, no request hooks).
    * @throws UserError when there is nothing to send; UsageLimitExceeded.
    */
-  private async prepare(state: RunState<any>): Promise<{ params: ModelRequestParameters; messages: ModelMessage[] }> {
+  private prepare(state: RunState<any>): Prepared | Promise<Prepared> {
     throwIfAborted(state);
     rollToolRetries(state);
     const preparing = prepareStepTools(state, state.runStep + 1);
-    if (preparing !== undefined) await preparing;
+    return preparing === undefined ? this.prepareRequest(state) : preparing.then(() => this.prepareRequest(state));
+  }
+
+  private prepareRequest(state: RunState<any>): Prepared | Promise<Prepared> {
     const customize = state.model.customizeRequestParameters;
     const params = customize ? customize.call(state.model, state.requestParams) : state.requestParams;
-    const instructions = await computeInstructions(state, params);
+    if (!hasInstructions(state)) return this.appendRequest(state, params, undefined);
+    return computeInstructions(state, params).then((instructions) => this.appendRequest(state, params, instructions));
+  }
+
+  private appendRequest(state: RunState<any>, params: ModelRequestParameters, instructions: string | undefined): Prepared | Promise<Prepared> {
     if (instructions !== undefined) this.request.instructions = instructions;
     else delete this.request.instructions;
     if (state.messages.length === 0 && this.request.parts.length === 0 && instructions === undefined) {
@@ -184,9 +228,10 @@ export class ModelRequestNode {
     state.lastMaxTokens = state.modelSettings?.maxTokens;
     state.usageLimits?.checkBeforeRequest(state.usage);
     if (state.capability?.has('beforeModelRequest')) {
-      const rc = await applyModelRequestHooks(state, params);
-      this.settings = rc.modelSettings;
-      return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
+      return applyModelRequestHooks(state, params).then((rc) => {
+        this.settings = rc.modelSettings;
+        return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
+      });
     }
     return { params, messages: cleanMessageHistory(state.messages) };
   }
@@ -206,17 +251,14 @@ export class ModelRequestNode {
   async run(state: RunState<any>): Promise<CallToolsNode> {
     if (this.result !== undefined) return new CallToolsNode(this.result);
     if (this.streamed) throw new Error('ModelRequestNode: the stream was not consumed to the end');
-    const { params, messages } = await this.prepare(state);
+    const prepared = this.prepare(state);
+    const { params, messages } = prepared instanceof Promise ? await prepared : prepared;
     const settings = this.settings === NO_SETTINGS ? state.modelSettings : this.settings;
     const response =
       state.capability !== undefined && hasRequestHooks(state.capability)
-        ? await requestThroughHooks(state, { model: state.model, messages, modelSettings: settings, modelRequestParameters: params }, (rc) =>
-            state.instrumentation
-              ? state.instrumentation.chat(rc.model, rc.messages, rc.modelSettings, rc.modelRequestParameters, () => rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters))
-              : rc.model.request(rc.messages, rc.modelSettings, rc.modelRequestParameters),
-          )
+        ? await hookedRequest(state, messages, settings, params)
         : state.instrumentation
-          ? await state.instrumentation.chat(state.model, messages, settings, params, () => state.model.request(messages, settings, params))
+          ? await instrumentedRequest(state, state.model, messages, settings, params)
           : await state.model.request(messages, settings, params);
     return this.finish(state, response, false);
   }
@@ -295,10 +337,10 @@ export class CallToolsNode {
   ) {}
 
   /** @internal */
-  async run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
-    if (this.next) return this.next;
-    this.next = await this.handle(state, undefined);
-    return this.next;
+  run(state: RunState<any>): Promise<ModelRequestNode | End<unknown>> {
+    if (this.next) return Promise.resolve(this.next);
+    // `handle` records the next node itself (one async frame per step, not two)
+    return this.handle(state, undefined);
   }
 
   /** Streams tool events while the tools run: `function_tool_call` / `function_tool_result`, `output_tool_call` / `output_tool_result`. */
@@ -342,26 +384,38 @@ export class CallToolsNode {
   }
 
   private retryRequest(part: RetryPromptPart): ModelRequestNode {
-    return new ModelRequestNode({ kind: 'request', parts: [part] });
+    return this.request([part]);
   }
 
+  /** The next request (recorded as this node's next). */
+  private request(parts: ModelRequestPart[]): ModelRequestNode {
+    const next = new ModelRequestNode({ kind: 'request', parts });
+    this.next = next;
+    return next;
+  }
+
+  /** The run's end (recorded as this node's next). */
   private end(state: RunState<any>, final: FinalResult<unknown>, parts: ModelRequestPart[]): End<unknown> {
     if (parts.length > 0) state.messages.push(stampMessage(state, { kind: 'request', parts }));
-    return new End(final);
+    const next = new End(final);
+    this.next = next;
+    return next;
   }
 
   /** Turns text into the final output (output function, schema, validators); or the retry part. */
   private async textOutput(state: RunState<any>, text: string): Promise<FinalResult<unknown> | RetryPromptPart> {
     const proc = state.output.processText!;
-    const ctx = buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries });
     let r;
     try {
-      r = await proc(text, ctx);
+      // plain text output needs no run context
+      const p = proc === plainTextOutput ? plainTextOutput(text) : proc(text, buildRunContext(state, { retry: state.outputRetriesUsed, maxRetries: state.outputRetries }));
+      r = p instanceof Promise ? await p : p;
     } catch (e) {
       if (e instanceof ModelRetry) return { partKind: 'retry-prompt', content: e.message, toolCallId: state.newId(), timestamp: state.now() };
       throw e;
     }
     if (!r.ok) return { partKind: 'retry-prompt', content: r.details, toolCallId: state.newId(), timestamp: state.now() };
+    if (state.outputValidators.length === 0) return { output: r.value };
     const v = await runOutputValidators(state, r.value, undefined);
     if (!v.ok) return { partKind: 'retry-prompt', content: v.error.message, toolCallId: state.newId(), timestamp: state.now() };
     return { output: v.value };
@@ -406,7 +460,7 @@ export class CallToolsNode {
       if (r?.userPrompt !== undefined) {
         outcome.parts.push({ partKind: 'user-prompt', content: typeof r.userPrompt === 'string' ? r.userPrompt : [...r.userPrompt], timestamp: state.now() });
       }
-      return new ModelRequestNode({ kind: 'request', parts: outcome.parts });
+      return this.request(outcome.parts);
     }
     const alternatives: string[] = [];
     if (state.output.tools.size > 0) alternatives.push('include your response in a tool call');

@@ -238,10 +238,11 @@ export interface OutputSchema {
   /** Template of the prompted-output instructions; `undefined` outside prompted mode. */
   readonly promptedTemplate?: string | undefined;
   /**
-   * Turns the final text into the output (text, TextOutput, native, prompted modes).
+   * Turns the final text into the output (text, TextOutput, native, prompted modes): the
+   * validation result, or a promise of it when the output function is asynchronous.
    * @throws ModelRetry or returns validation details when the text is not acceptable.
    */
-  readonly processText: ((text: string, ctx: RunContext<any>) => Promise<Validation<unknown>>) | undefined;
+  readonly processText: ((text: string, ctx: RunContext<any>) => Validation<unknown> | Promise<Validation<unknown>>) | undefined;
   /**
    * Native/prompted modes: the output as far as a partial JSON text allows (lenient parse, the
    * `{ response }` / `{ result: { kind, data } }` wrappers removed); `undefined` when nothing
@@ -456,6 +457,11 @@ function compileObjectOutput(
   };
 }
 
+/** @internal `processText` of plain text output: the text as it is (ignores the run context). */
+export function plainTextOutput(text: string): Validation<unknown> {
+  return { ok: true, value: text };
+}
+
 const TEXT_OUTPUT: OutputSchema = {
   mode: 'text',
   allowTextOutput: true,
@@ -463,7 +469,7 @@ const TEXT_OUTPUT: OutputSchema = {
   toolDefinitions: [],
   outputObject: undefined,
   promptedInstructions: undefined,
-  processText: async (text) => ({ ok: true, value: text }),
+  processText: plainTextOutput,
 };
 
 function isSpec(x: unknown): x is { outputKind: string } {

@@ -17,7 +17,16 @@ let seq = 0;
 // Random bytes drawn in blocks: one `randomFillSync` per 512 ids, not one per id.
 const POOL = new Uint8Array(4096);
 let poolAt = POOL.length;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// Lower-case hex digits as char codes; an id is written into CHARS and read out as one flat
+// string (36 concatenations would leave a rope of ~0.4 KB per id on the heap).
+const DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const CHARS = new Uint16Array(36);
+const DASH = 0x2d;
+
+function putByte(at: number, v: number): void {
+  CHARS[at] = DIGITS[v >>> 4]!;
+  CHARS[at + 1] = DIGITS[v & 0xf]!;
+}
 
 /**
  * A UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids
@@ -43,11 +52,27 @@ export function uuid7(nowMs: number = Date.now()): string {
   poolAt += 8;
   const hi = Math.floor(nowMs / 0x100000000);
   const lo = nowMs >>> 0;
-  const h =
-    HEX[(hi >>> 8) & 0xff]! + HEX[hi & 0xff]! + HEX[lo >>> 24]! + HEX[(lo >>> 16) & 0xff]! + '-' + HEX[(lo >>> 8) & 0xff]! + HEX[lo & 0xff]! + '-' +
-    HEX[0x70 | (seq >>> 8)]! + HEX[seq & 0xff]! + '-' + HEX[0x80 | (POOL[r]! & 0x3f)]! + HEX[POOL[r + 1]!]! + '-' +
-    HEX[POOL[r + 2]!]! + HEX[POOL[r + 3]!]! + HEX[POOL[r + 4]!]! + HEX[POOL[r + 5]!]! + HEX[POOL[r + 6]!]! + HEX[POOL[r + 7]!]!;
-  return h;
+  putByte(0, (hi >>> 8) & 0xff);
+  putByte(2, hi & 0xff);
+  putByte(4, lo >>> 24);
+  putByte(6, (lo >>> 16) & 0xff);
+  CHARS[8] = DASH;
+  putByte(9, (lo >>> 8) & 0xff);
+  putByte(11, lo & 0xff);
+  CHARS[13] = DASH;
+  putByte(14, 0x70 | (seq >>> 8));
+  putByte(16, seq & 0xff);
+  CHARS[18] = DASH;
+  putByte(19, 0x80 | (POOL[r]! & 0x3f));
+  putByte(21, POOL[r + 1]!);
+  CHARS[23] = DASH;
+  for (let i = 2; i < 8; i++) putByte(24 + (i - 2) * 2, POOL[r + i]!);
+  const c = CHARS;
+  // spelled out: `fromCharCode.apply(null, CHARS)` would copy the 36 codes into an argument array per id
+  return String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!,
+    c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!, c[29]!, c[30]!, c[31]!, c[32]!, c[33]!, c[34]!, c[35]!,
+  );
 }
 
 /**

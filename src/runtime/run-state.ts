@@ -88,13 +88,16 @@ export interface RunState<Deps> {
   /**
    * Retries used per tool name, as of the start of the current step (pydantic-ai's
    * `ctx.retries`): a tool that failed in a step gets +1 at the next step, one that succeeded
-   * (and did not also fail) is reset.
+   * (and did not also fail) is reset. `undefined` until a tool first fails (most runs never retry).
    */
-  readonly toolRetries: Map<string, number>;
-  /** Tools that failed (asked for a retry) in the current step. */
-  readonly failedTools: Set<string>;
-  /** Tools that succeeded in the current step. */
-  readonly succeededTools: Set<string>;
+  toolRetries: Map<string, number> | undefined;
+  /** Tools that failed (asked for a retry) in the current step; `undefined` until one does. */
+  failedTools: Set<string> | undefined;
+  /**
+   * Tools that succeeded in the current step, recorded only while some tool has retries counted
+   * (resetting a count is all a success does); `undefined` until then.
+   */
+  succeededTools: Set<string> | undefined;
   outputRetriesUsed: number;
   runStep: number;
   /** `maxTokens` of the last request's settings, for error messages. */
@@ -152,27 +155,41 @@ export function consumeOutputRetry(state: RunState<any>, cause?: unknown): void 
  *   start of this step (pydantic-ai's message); `message` replaces the text (output tools).
  */
 export function consumeToolRetry(state: RunState<any>, name: string, maxRetries: number, cause?: unknown, message?: string): void {
-  if ((state.toolRetries.get(name) ?? 0) >= maxRetries) {
+  if (toolRetriesOf(state, name) >= maxRetries) {
     throw new UnexpectedModelBehavior(
       message ?? `Tool '${name}' exceeded max retries count of ${maxRetries}. Consider raising the tool's or the agent's 'retries'.`,
       cause === undefined ? undefined : { cause },
     );
   }
-  state.failedTools.add(name);
+  (state.failedTools ??= new Set()).add(name);
+}
+
+/** Retries tool `name` has used as of the start of the current step. */
+export function toolRetriesOf(state: RunState<any>, name: string): number {
+  return state.toolRetries?.get(name) ?? 0;
+}
+
+/** Records a successful call of tool `name` in the current step (it resets the tool's retry count at the next step). */
+export function recordToolSuccess(state: RunState<any>, name: string): void {
+  // a success only resets a count: with no counts there is nothing to record
+  if (state.toolRetries !== undefined && state.toolRetries.size > 0) (state.succeededTools ??= new Set()).add(name);
 }
 
 /** Starts a new step for tool retries: failed tools +1, succeeded ones reset. */
 export function rollToolRetries(state: RunState<any>): void {
-  if (state.failedTools.size > 0) {
+  const failed = state.failedTools;
+  const succeeded = state.succeededTools;
+  if (failed !== undefined && failed.size > 0) {
+    const retries = (state.toolRetries ??= new Map());
     const next: [string, number][] = [];
-    for (const name of state.failedTools) next.push([name, (state.toolRetries.get(name) ?? 0) + 1]);
-    for (const name of state.succeededTools) state.toolRetries.delete(name);
-    for (const [name, n] of next) state.toolRetries.set(name, n);
-    state.failedTools.clear();
-  } else if (state.succeededTools.size > 0 && state.toolRetries.size > 0) {
-    for (const name of state.succeededTools) state.toolRetries.delete(name);
+    for (const name of failed) next.push([name, (retries.get(name) ?? 0) + 1]);
+    if (succeeded !== undefined) for (const name of succeeded) retries.delete(name);
+    for (const [name, n] of next) retries.set(name, n);
+    failed.clear();
+  } else if (succeeded !== undefined && succeeded.size > 0 && state.toolRetries !== undefined && state.toolRetries.size > 0) {
+    for (const name of succeeded) state.toolRetries.delete(name);
   }
-  state.succeededTools.clear();
+  succeeded?.clear();
 }
 
 /**

@@ -44,17 +44,11 @@ export abstract class StreamedResponse implements AsyncIterable<ModelResponseStr
     let last: number | undefined;
     const ended = new Set<number>();
     const started: number[] = [];
-    const end = (index: number): ModelResponseStreamEvent | undefined => {
-      if (ended.has(index)) return undefined;
-      ended.add(index);
-      const part = this.parts.partAt(index);
-      return part ? { eventKind: 'part_end', index, part: { ...part } } : undefined;
-    };
     for await (const event of this.iterateEvents()) {
       if (event.eventKind === 'part_end') continue;
       if (event.eventKind === 'part_start' && event.index !== last) {
         if (last !== undefined) {
-          const e = end(last);
+          const e = this.partEnd(ended, last);
           if (e) yield e;
         }
         last = event.index;
@@ -63,10 +57,18 @@ export abstract class StreamedResponse implements AsyncIterable<ModelResponseStr
       yield event;
     }
     for (const index of started) {
-      const e = end(index);
+      const e = this.partEnd(ended, index);
       if (e) yield e;
     }
     this.done = true;
+  }
+
+  /** The `part_end` event of part `index`, once (`ended` holds the parts already ended). */
+  private partEnd(ended: Set<number>, index: number): ModelResponseStreamEvent | undefined {
+    if (ended.has(index)) return undefined;
+    ended.add(index);
+    const part = this.parts.partAt(index);
+    return part ? { eventKind: 'part_end', index, part: { ...part } } : undefined;
   }
 
   /** The response as assembled so far. */

@@ -6,7 +6,7 @@ import { ModelRetry, UnexpectedModelBehavior } from './errors.js';
 import type { ModelRequestPart, RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
 import { parseJsonArgs, validateWithSchema } from './output.js';
 import type { OutputToolEntry } from './output.js';
-import { buildRunContext, checkIncompleteToolCall, consumeToolRetry } from './run-state.js';
+import { buildRunContext, checkIncompleteToolCall, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
 import type { RunState } from './run-state.js';
 import type { HandleResponseEvent } from './stream-events.js';
 import { executeToolCall, validateToolCall } from './function-calls.js';
@@ -119,12 +119,17 @@ class ToolCallProcessor {
     this.kinds = calls.map((c) => (state.output.tools.has(c.toolName) ? 'output' : state.tools.has(c.toolName) ? 'function' : 'unknown'));
   }
 
-  async run(): Promise<void> {
+  /** Runs the calls; may throw synchronously (the caller awaits it inside its `try`). */
+  run(): Promise<void> {
     let fnCount = 0;
     for (const k of this.kinds) if (k !== 'output') fnCount++;
     if (fnCount > 0) this.state.usageLimits?.checkBeforeToolCalls(this.state.usage, fnCount);
     // Without output tools every strategy runs the function calls alike (validated in order, run together).
     if (fnCount === this.calls.length && this.final === undefined) return this.runFunctionCalls(this.calls);
+    return this.runByStrategy();
+  }
+
+  private async runByStrategy(): Promise<void> {
     switch (this.state.endStrategy) {
       case 'early':
         await this.early();
@@ -291,7 +296,7 @@ class ToolCallProcessor {
     let value: unknown = result.value;
     if (entry.fn !== undefined) {
       // Output function (pydantic-ai's output functions): its result is the output; ModelRetry retries.
-      const ctx = buildRunContext(state, { retry: state.toolRetries.get(call.toolName) ?? 0, maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
+      const ctx = buildRunContext(state, { retry: toolRetriesOf(state, call.toolName), maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
       try {
         value = await entry.fn(value, ctx);
       } catch (e) {
@@ -301,7 +306,7 @@ class ToolCallProcessor {
     }
     const validated = await runOutputValidators(state, value, call);
     if (!validated.ok) return fail(true, validated.error.message, validated.error);
-    state.succeededTools.add(call.toolName);
+    recordToolSuccess(state, call.toolName);
     return { call, argsValid: true, final: { output: validated.value, toolName: call.toolName, toolCallId: call.toolCallId } };
   }
 
@@ -333,26 +338,26 @@ class ToolCallProcessor {
   private execute(v: ValidatedCall): Promise<ToolReturnPart | RetryPromptPart | undefined> {
     if ('part' in v) return Promise.resolve(v.part);
     if ('deferred' in v) return Promise.resolve(undefined);
-    return executeToolCall(this.state, v, (name) => this.state.succeededTools.add(name));
+    return executeToolCall(this.state, v);
   }
 
   private async runFunctionCalls(calls: readonly ToolCallPart[]): Promise<void> {
     const validated = this.validateCalls(calls);
     const results: (ToolReturnPart | RetryPromptPart | undefined)[] = new Array(validated.length);
-    const settle = (k: number, p: ToolReturnPart | RetryPromptPart | undefined) => {
-      results[k] = p;
-      if (p === undefined) return;
-      this.emit?.({ eventKind: 'function_tool_result', result: p });
-    };
     try {
-      if (validated.length === 1) settle(0, await this.execute(validated[0]!));
-      else await Promise.all(validated.map((v, k) => this.execute(v).then((p) => settle(k, p))));
+      if (validated.length === 1) this.settle(results, 0, await this.execute(validated[0]!));
+      else await Promise.all(validated.map((v, k) => this.execute(v).then((p) => this.settle(results, k, p))));
     } finally {
       for (const p of results) if (p !== undefined) this.parts.push(p);
     }
     for (const p of results) {
       if (p?.partKind === 'retry-prompt' && this.state.tools.has(p.toolName!)) this.retryWins = true;
     }
+  }
+
+  private settle(results: (ToolReturnPart | RetryPromptPart | undefined)[], k: number, p: ToolReturnPart | RetryPromptPart | undefined): void {
+    results[k] = p;
+    if (p !== undefined) this.emit?.({ eventKind: 'function_tool_result', result: p });
   }
 }
 
@@ -381,7 +386,8 @@ export async function processToolCalls<Deps>(
     if (p.parts.length > 0) partial?.(p.parts);
     throw e;
   }
-  const outcome = { parts: p.parts, finalResult: p.final };
+  // an exact-size copy: the parts go into a message that outlives the run (`parts` grew by push)
+  const outcome = { parts: p.parts.slice(), finalResult: p.final };
   if (state.deferred !== undefined && !reprocessing.has(state)) {
     await finalizeDeferred(state, outcome, (c) => toolReturn(state, c, TOOL_NOT_EXECUTED), async (resolved, resume) => {
       const outer = state.resume;

@@ -169,14 +169,10 @@ export class UsageLimits {
    * @throws UsageLimitExceeded naming the limit and the value that passed it.
    */
   checkTokens(usage: RunUsage): void {
-    const check = (limit: string, value: number, max: number | undefined, label: string) => {
-      if (max !== undefined && value > max) {
-        throw new UsageLimitExceeded({ limit, value, max, message: `Exceeded the ${limit} of ${max} (${label}=${value})` });
-      }
-    };
-    check('inputTokensLimit', usage.inputTokens, this.inputTokensLimit, 'inputTokens');
-    check('outputTokensLimit', usage.outputTokens, this.outputTokensLimit, 'outputTokens');
-    check('totalTokensLimit', usage.totalTokens, this.totalTokensLimit, 'totalTokens');
+    if (this.inputTokensLimit === undefined && this.outputTokensLimit === undefined && this.totalTokensLimit === undefined) return;
+    checkLimit('inputTokensLimit', usage.inputTokens, this.inputTokensLimit, 'inputTokens');
+    checkLimit('outputTokensLimit', usage.outputTokens, this.outputTokensLimit, 'outputTokens');
+    checkLimit('totalTokensLimit', usage.totalTokens, this.totalTokensLimit, 'totalTokens');
   }
 
   /**
@@ -192,5 +188,12 @@ export class UsageLimits {
         message: `The next tool call(s) would exceed the toolCallsLimit of ${this.toolCallsLimit} (toolCalls=${usage.toolCalls + pending})`,
       });
     }
+  }
+}
+
+/** @throws UsageLimitExceeded when `value` passes `max`. */
+function checkLimit(limit: string, value: number, max: number | undefined, label: string): void {
+  if (max !== undefined && value > max) {
+    throw new UsageLimitExceeded({ limit, value, max, message: `Exceeded the ${limit} of ${max} (${label}=${value})` });
   }
 }

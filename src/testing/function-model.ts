@@ -160,7 +160,9 @@ export class FunctionModel implements Model {
     const info = this.info(messages, settings, params);
     // the agent sends a fresh list per request (as pydantic-ai), so it is kept as it is
     this.calls.push({ messages, info, streamed: false });
-    const out = await this.fn(messages, info);
+    const returned = this.fn(messages, info);
+    // a plain (not promised) response is taken as is: no extra await per request
+    const out = typeof (returned as { then?: unknown } | undefined)?.then === 'function' ? await returned : (returned as FunctionResponse);
     const response: ModelResponse = Array.isArray(out)
       ? { kind: 'response', parts: out, usage: { inputTokens: 0, outputTokens: 0 }, modelName: this.modelName, timestamp: this.now() }
       : { ...out, kind: 'response', usage: out.usage ?? { inputTokens: 0, outputTokens: 0 }, timestamp: out.timestamp ?? this.now(), modelName: this.modelName };
