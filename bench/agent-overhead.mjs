@@ -10,13 +10,24 @@
  * the tool return, call the model again — the least any loop can cost on this machine, measured
  * in the same process.
  *
+ * The scripted models' call logs (`FunctionModel.calls`) are emptied after every run, as a test's
+ * fresh model would be. Each scenario runs in a fresh child process (same starting heap and JIT state whatever ran
+ * before it; its peak RSS is its own). Warm-up: two discarded repetitions of N runs (at least 200 runs), so that JIT tiers and V8's heap
+ * sizing have settled before anything is timed: the figure is the steady per-run cost, not how
+ * large the heap happened to be at start-up (a lighter import starts with a smaller heap, and
+ * would otherwise pay its first heap growth inside the timed repetitions).
+ *
  * Plain JavaScript so it runs on the built package with plain `node`:
  *   npm run bench                                   (tsx, from src/)
  *   npm run build && node bench/agent-overhead.mjs --dist   (from dist/, no TypeScript loader)
- * Options: --n 2000 (runs per repetition), --only tool-round-trip
+ * Options: --n 2000 (runs per repetition), --only tool-round-trip, --root <checkout> (measure
+ * another checkout of rehearse, e.g. an older commit, with this same bench: its src/ or dist/
+ * and its own zod; bench/agent-overhead-ab.sh interleaves two checkouts).
  */
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -25,10 +36,13 @@ const arg = (name) => {
 const DIST = process.argv.includes('--dist');
 const N = Number(arg('--n') ?? 2000);
 const ONLY = arg('--only');
-const WARMUP = 200;
+const WARMUP = Math.max(200, 2 * N);
 const REPS = 5;
 const BATCH = 100;
-const base = DIST ? '../dist' : '../src';
+const ROOT = arg('--root');
+const rootUrl = ROOT === undefined ? new URL('..', import.meta.url).href : `${pathToFileURL(path.resolve(ROOT)).href}/`;
+const { z } = ROOT === undefined ? await import('zod') : await import(new URL('node_modules/zod/index.js', rootUrl).href);
+const base = new URL(DIST ? 'dist' : 'src', rootUrl).href;
 const { Agent, tool } = await import(`${base}/runtime/index.js`);
 const { FunctionModel, TestModel } = await import(`${base}/testing/index.js`);
 const BUILD = DIST ? 'dist' : 'src';
@@ -112,6 +126,9 @@ async function once(s) {
     const r = await s.agent.run(PROMPT);
     s.check(r.output, r.usage().toolCalls);
   }
+  // as a test's fresh model: the call log of thousands of runs would make the figure one of
+  // V8's heap sizing (how much the log has promoted), not of the loop
+  clearCalls(s.agent.model);
 }
 
 /** The hand-written loop: the same model function, zod validation and tool, no framework. */
@@ -167,6 +184,7 @@ async function measure(line, run, model) {
   const concurrent = ((performance.now() - t0) * 1000) / N;
   Object.assign(line, {
     build: BUILD,
+    ...(ROOT === undefined ? {} : { root: ROOT }),
     n: N,
     us_per_run_median: Number(reps[Math.floor(REPS / 2)].toFixed(2)),
     cpu_us_per_run_median: Number(cpu[Math.floor(REPS / 2)].toFixed(2)),
@@ -176,12 +194,26 @@ async function measure(line, run, model) {
   console.log(JSON.stringify(line));
 }
 
-await measure({ peer: 'floor', scenario: 'tool-round-trip' }, floorOnce, undefined);
-for (const s of [...scenarios(false), ...scenarios(true)]) {
-  if (ONLY !== undefined && s.name !== ONLY) continue;
+const CHILD = arg('--child');
+const keyOf = (s) => `${s.name}:${s.model}:${s.streamed ? 'streamed' : 'run'}`;
+const all = [...scenarios(false), ...scenarios(true)].filter((s) => ONLY === undefined || s.name === ONLY);
+if (CHILD === 'floor') {
+  await measure({ peer: 'floor', scenario: 'tool-round-trip' }, floorOnce, undefined);
+} else if (CHILD !== undefined) {
+  const s = all.find((x) => keyOf(x) === CHILD);
+  if (s === undefined) throw new Error(`no scenario ${CHILD}`);
   const line = { peer: 'rehearse', scenario: s.name };
   if (s.model !== 'function') line.model = s.model;
   if (s.streamed) line.streamed = true;
-  const model = s.agent.model;
-  await measure(line, () => once(s), model);
+  await measure(line, () => once(s), s.agent.model);
+} else {
+  // each scenario in a fresh process: the same starting heap and JIT state for every scenario,
+  // whatever ran before it (and its peak RSS is its own)
+  for (const key of ['floor', ...all.map(keyOf)]) {
+    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', key], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
+    process.stdout.write(out);
+  }
 }

@@ -95,6 +95,13 @@ describe('the packed tarball in fresh projects', () => {
       expect(viaRequire.every((n) => n > 3), `require in ${dir}: ${viaRequire}`).toBe(true);
       expect(viaImport, `import in ${dir}`).toEqual(viaRequire);
     }
+    // the bundled ESM build keeps every class and function name the per-file CommonJS build has
+    // (snapshots and reports print class names; toolset labels and evaluator names read them)
+    const names = (via: string) => `const out = {}; for (const e of ${list}) { const m = ${via}; for (const [k, v] of Object.entries(m)) if (typeof v === 'function') out[e + ':' + k] = v.name; } console.log(JSON.stringify(out))`;
+    const cjsNames = JSON.parse((await node(['-e', names('require(e)')], join(tmp, 'cjs'))).stdout) as Record<string, string>;
+    const esmNames = JSON.parse((await node(['--input-type=module', '-e', names('await import(e)')], join(tmp, 'esm'))).stdout) as Record<string, string>;
+    expect(Object.keys(esmNames).length).toBeGreaterThan(100);
+    expect(esmNames).toEqual(cjsNames);
   }, 120_000);
 
   it('with both builds loaded in one process, the request guard and model names are shared', async () => {
