@@ -15,6 +15,8 @@
  *
  * Usage: node scripts/build-esm.mjs   (run by `npm run build` after the declarations)
  */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 export const ENTRY_POINTS = [
@@ -39,8 +41,11 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   sourcesContent: true,
-  // keep class and function names: error names, `constructor.name` in reports and spans
-  keepNames: true,
+  // No `keepNames`: it wraps every function made at run time (each closure in the agent loop)
+  // in a `__name()` call, an Object.defineProperty each, which cost a structured-output run ~8%.
+  // JavaScript names functions and classes after their bindings anyway; what bundling changes
+  // is fixed below (classes that refer to themselves) or refused (classes renamed by a clash).
+  keepNames: false,
   legalComments: 'none',
   // A real `require` in every output file: esbuild turns the sources' `require` (the lazy
   // `loadModuleSync` of load-module.ts) into a shim that needs one in scope. Aliased so that it
@@ -52,3 +57,35 @@ const result = await build({
 
 const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 if (outputs.length < ENTRY_POINTS.length) throw new Error(`esbuild wrote ${outputs.length} files for ${ENTRY_POINTS.length} entry points`);
+
+// A class that refers to itself by name comes out as `var Dataset = class _Dataset { ... }`, so
+// its `name` would read `_Dataset` (printed by snapshots, read by toolset labels and evaluator
+// names). Give each its source name back once the module has run (appended lines leave the
+// source map as it is).
+for (const file of outputs) {
+  const text = readFileSync(file, 'utf8');
+  const fixes = [...text.matchAll(/\bvar ([A-Za-z_$][\w$]*) = class _\1\b/g)].map(
+    (m) => `Object.defineProperty(${m[1]}, "name", { value: ${JSON.stringify(m[1])}, configurable: true });`,
+  );
+  if (fixes.length === 0) continue;
+  const at = text.lastIndexOf('\n//# sourceMappingURL=');
+  writeFileSync(file, at === -1 ? `${text}${fixes.join('\n')}\n` : `${text.slice(0, at)}\n${fixes.join('\n')}${text.slice(at)}`);
+}
+
+// A class renamed by esbuild (two bundled modules declaring the same top-level class name)
+// would carry the new name: refuse the build instead.
+const declared = new Set();
+for (const entry of readdirSync('src', { withFileTypes: true, recursive: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+  const text = readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'utf8');
+  for (const m of text.matchAll(/\bclass\s+([A-Za-z_$][\w$]*)/g)) declared.add(m[1]);
+}
+const renamed = [];
+for (const file of outputs) {
+  // `class Name` and `var Name = class` (an anonymous class takes its binding's name)
+  for (const m of readFileSync(file, 'utf8').matchAll(/\bclass\s+([A-Za-z_$][\w$]*)|\bvar ([A-Za-z_$][\w$]*) = class\b/g)) {
+    const name = m[1] ?? m[2];
+    if (name !== 'extends' && !declared.has(name) && !declared.has(name.replace(/^_/, ''))) renamed.push(`${file}: class ${name}`);
+  }
+}
+if (renamed.length > 0) throw new Error(`esbuild renamed classes (a top-level name clash between bundled modules); rename one in src:\n${renamed.join('\n')}`);

@@ -119,13 +119,25 @@ class ToolCallProcessor {
     this.kinds = calls.map((c) => (state.output.tools.has(c.toolName) ? 'output' : state.tools.has(c.toolName) ? 'function' : 'unknown'));
   }
 
-  /** Runs the calls; may throw synchronously (the caller awaits it inside its `try`). */
-  run(): Promise<void> {
+  /**
+   * Runs the calls; may throw synchronously (the caller awaits it inside its `try`).
+   * `undefined` when everything finished synchronously (one output call, no output function or
+   * validators).
+   */
+  run(): Promise<void> | undefined {
     let fnCount = 0;
     for (const k of this.kinds) if (k !== 'output') fnCount++;
     if (fnCount > 0) this.state.usageLimits?.checkBeforeToolCalls(this.state.usage, fnCount);
     // Without output tools every strategy runs the function calls alike (validated in order, run together).
     if (fnCount === this.calls.length && this.final === undefined) return this.runFunctionCalls(this.calls);
+    // A lone output call: every strategy does the same (run it, count its retry); no function
+    // call means no retry can win over it.
+    if (this.calls.length === 1 && this.final === undefined) {
+      const pending = this.runOutput(this.calls[0]!);
+      if (pending !== undefined) return pending.then(() => void (this.state.outputRetriesUsed += this.outputRetriesIncrement));
+      this.state.outputRetriesUsed += this.outputRetriesIncrement;
+      return undefined;
+    }
     return this.runByStrategy();
   }
 
@@ -191,7 +203,7 @@ class ToolCallProcessor {
       const call = this.calls[i]!;
       if (this.kinds[i] === 'output') {
         if (externalId !== undefined && call.toolCallId === externalId) outputs.set(i, { call, argsValid: true, final: this.final! });
-        else tasks.push(this.runOutputCall(call).then((r) => void outputs.set(i, r)));
+        else tasks.push(settled(() => this.runOutputCall(call)).then((r) => void outputs.set(i, r)));
       } else {
         const vc = validated[v++]!;
         tasks.push(
@@ -260,10 +272,20 @@ class ToolCallProcessor {
     else this.recordOutput(r.call, toolReturn(this.state, r.call, r.argsValid ? OUTPUT_EXECUTION_FAILED : OUTPUT_VALIDATION_FAILED), r.argsValid);
   }
 
-  private async runOutput(call: ToolCallPart): Promise<void> {
-    if (this.final !== undefined && this.final.toolCallId === call.toolCallId) return this.recordWinner(call);
-    if (this.final !== undefined) return this.recordOutput(call, toolReturn(this.state, call, OUTPUT_TOOL_NOT_USED), undefined);
-    const r = await this.runOutputCall(call);
+  /** Runs one output call: `undefined` when it completed synchronously, else its promise. */
+  private runOutput(call: ToolCallPart): Promise<void> | undefined {
+    if (this.final !== undefined) {
+      if (this.final.toolCallId === call.toolCallId) this.recordWinner(call);
+      else this.recordOutput(call, toolReturn(this.state, call, OUTPUT_TOOL_NOT_USED), undefined);
+      return undefined;
+    }
+    const r = this.runOutputCall(call);
+    if (r instanceof Promise) return r.then((x) => this.afterOutputCall(x));
+    this.afterOutputCall(r);
+    return undefined;
+  }
+
+  private afterOutputCall(r: OutputCallResult): void {
     if (r.error !== undefined) {
       this.state.outputRetriesUsed += this.outputRetriesIncrement;
       checkIncompleteToolCall(this.state);
@@ -273,8 +295,11 @@ class ToolCallProcessor {
     this.settleOutput(r, r.final !== undefined);
   }
 
-  /** Validates an output tool call and runs the output validators. */
-  private async runOutputCall(call: ToolCallPart): Promise<OutputCallResult> {
+  /**
+   * Validates an output tool call and runs the output function and validators; synchronous when
+   * there are neither.
+   */
+  private runOutputCall(call: ToolCallPart): OutputCallResult | Promise<OutputCallResult> {
     const state = this.state;
     const entry = state.output.tools.get(call.toolName) as OutputToolEntry;
     const maxRetries = entry.maxRetries ?? state.outputRetries;
@@ -293,7 +318,22 @@ class ToolCallProcessor {
       result = { ok: false, details: result.details.map((d) => ({ ...d, loc: ['response', ...d.loc] })) };
     }
     if (!result.ok) return fail(false, result.details, undefined);
-    let value: unknown = result.value;
+    if (entry.fn === undefined && state.outputValidators.length === 0) {
+      recordToolSuccess(state, call.toolName);
+      return { call, argsValid: true, final: { output: result.value, toolName: call.toolName, toolCallId: call.toolCallId } };
+    }
+    return this.finishOutputCall(call, entry, maxRetries, result.value, fail);
+  }
+
+  private async finishOutputCall(
+    call: ToolCallPart,
+    entry: OutputToolEntry,
+    maxRetries: number,
+    parsedValue: unknown,
+    fail: (argsValid: boolean, content: RetryPromptPart['content'], cause: unknown) => OutputCallResult,
+  ): Promise<OutputCallResult> {
+    const state = this.state;
+    let value: unknown = parsedValue;
     if (entry.fn !== undefined) {
       // Output function (pydantic-ai's output functions): its result is the output; ModelRetry retries.
       const ctx = buildRunContext(state, { retry: toolRetriesOf(state, call.toolName), maxRetries, toolName: call.toolName, toolCallId: call.toolCallId });
@@ -361,6 +401,15 @@ class ToolCallProcessor {
   }
 }
 
+/** `f()` as a promise, a synchronous throw included (a rejection, as from an async function). */
+function settled<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /**
  * Handles the tool calls of a response under the agent's end strategy. `preFinal` is a final
  * result the response already produced (schema-validated text under `'early'`): output tools
@@ -381,7 +430,8 @@ export async function processToolCalls<Deps>(
 ): Promise<ToolCallsOutcome<unknown>> {
   const p = new ToolCallProcessor(state, calls, preFinal, emit);
   try {
-    await p.run();
+    const pending = p.run();
+    if (pending !== undefined) await pending;
   } catch (e) {
     if (p.parts.length > 0) partial?.(p.parts);
     throw e;
