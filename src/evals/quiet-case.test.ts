@@ -150,3 +150,26 @@ describe('the lean case path', () => {
     ]);
   });
 });
+
+describe('shared parts of report cases (README: "copy a report case before changing it")', () => {
+  it('empty and repeated parts are shared frozen objects; changing one throws instead of changing every case', async () => {
+    const report = await runEvaluation({
+      cases: [new Case({ name: 'a', inputs: 1, expectedOutput: 1 }), new Case({ name: 'b', inputs: 2, expectedOutput: 2 })],
+      evaluators: [new EqualsExpected()],
+      task: (i: number) => i,
+      options: { name: 'frozen' },
+    });
+    const [a, b] = report.cases;
+    expect(a!.metrics).toEqual({});
+    expect(Object.isFrozen(a!.metrics)).toBe(true);
+    expect(a!.metrics).toBe(b!.metrics);
+    expect(() => {
+      (a!.metrics as Record<string, number>)['x'] = 1;
+    }).toThrow(TypeError);
+    expect(b!.metrics).toEqual({});
+    // a copy can be changed
+    const copy = structuredClone(a!);
+    copy.metrics['x'] = 1;
+    expect(copy.metrics).toEqual({ x: 1 });
+  });
+});
