@@ -1,0 +1,204 @@
+/**
+ * Ported from pydantic-ai's tests/test_capabilities.py, region "HandleDeferredToolCalls"
+ * (`test_deferred_tool_handler_*`), with the capability built in its keyword form
+ * (`new HandleDeferredToolCalls({ handler })`), as a translation of `HandleDeferredToolCalls(handler=...)`.
+ */
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import {
+  Agent,
+  ApprovalRequired,
+  DeferredToolRequests,
+  DeferredToolResults,
+  HandleDeferredToolCalls,
+  PrefixTools,
+  PrepareTools,
+  ProcessHistory,
+  ToolDenied,
+  ToolsetCapability,
+  FunctionToolset,
+  UserError,
+  tool,
+  type ModelMessage,
+  type ToolReturnPart,
+} from '../index.js';
+import { FunctionModel, TestModel } from '../../testing/index.js';
+import { call, text } from './helpers.js';
+
+/** A tool that asks for approval until it is approved, then returns `result(args)`. */
+const gated = <A extends z.ZodRawShape>(name: string, shape: A, result: (args: z.infer<z.ZodObject<A>>) => unknown) =>
+  tool({
+    name,
+    parameters: z.object(shape),
+    execute: (args, ctx) => {
+      if (!ctx.toolCallApproved) throw new ApprovalRequired();
+      return result(args as z.infer<z.ZodObject<A>>);
+    },
+  });
+
+const toolReturns = (messages: readonly ModelMessage[]) =>
+  messages.flatMap((m) => (m.kind === 'request' ? m.parts.filter((p): p is ToolReturnPart => p.partKind === 'tool-return') : []));
+
+describe('HandleDeferredToolCalls (tests/test_capabilities.py)', () => {
+  it('test_deferred_tool_handler_approve: approves inline and the run continues', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', { x: 5 }, 'call1')] : [text('Done!')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('my_tool', { x: z.number().int() }, ({ x }) => x * 10)],
+      capabilities: [new HandleDeferredToolCalls({ handler: async (_ctx, requests) => new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, true])) }) })],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Done!');
+    expect(toolReturns(result.allMessages())).toMatchObject([{ toolName: 'my_tool', toolCallId: 'call1', content: 50 }]);
+  });
+
+  it("test_deferred_tool_handler_deny: a denial is a tool return with outcome 'denied'", async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', { x: 5 }, 'call1')] : [text('Understood, denied.')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('my_tool', { x: z.number().int() }, ({ x }) => x * 10)],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: async (_ctx, requests) => new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, new ToolDenied('Not allowed.')])) }),
+        }),
+      ],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Understood, denied.');
+    const returns = toolReturns(result.allMessages());
+    expect(returns).toHaveLength(1);
+    expect(returns[0]).toMatchObject({ toolCallId: 'call1', outcome: 'denied', content: 'Not allowed.' });
+  });
+
+  it('test_deferred_tool_handler_no_output_type_needed: resolving every call needs no DeferredToolRequests output', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', { x: 3 }, 'call1')] : [text('Result received.')]));
+    const agent = new Agent({
+      model,
+      outputType: z.string(),
+      tools: [gated('my_tool', { x: z.number().int() }, ({ x }) => x * 100)],
+      capabilities: [new HandleDeferredToolCalls({ handler: (_ctx, requests) => requests.buildResults({ approveAll: true }) })],
+    });
+    expect((await agent.run('Hello')).output).toBe('Result received.');
+  });
+
+  it('test_deferred_tool_handler_none_fallback: without a handler, deferred calls end the run as DeferredToolRequests', async () => {
+    const agent = new Agent({
+      model: new TestModel(),
+      outputType: [z.string(), DeferredToolRequests],
+      tools: [tool({ name: 'my_tool', parameters: z.object({ x: z.number().int() }), execute: () => { throw new ApprovalRequired(); } })],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBeInstanceOf(DeferredToolRequests);
+    expect((result.output as DeferredToolRequests).approvals).toHaveLength(1);
+  });
+
+  it('test_deferred_tool_handler_partial_resolution: the calls left unresolved bubble up', async () => {
+    const model = new FunctionModel(() => [call('tool_a', {}, 'a1'), call('tool_b', {}, 'b1')]);
+    const agent = new Agent({
+      model,
+      outputType: [z.string(), DeferredToolRequests],
+      tools: [gated('tool_a', {}, () => 'a done'), gated('tool_b', {}, () => 'b done')],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: async (_ctx, requests) => {
+            const results = new DeferredToolResults();
+            for (const c of requests.approvals) if (c.toolName === 'tool_a') results.approvals[c.toolCallId] = true;
+            return results;
+          },
+        }),
+      ],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBeInstanceOf(DeferredToolRequests);
+    const out = result.output as DeferredToolRequests;
+    expect(out.approvals.map((c) => c.toolName)).toEqual(['tool_b']);
+  });
+
+  it('test_deferred_tool_handler_sync_handler: a synchronous handler works', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', {}, 'call1')] : [text('OK')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('my_tool', {}, () => 'done')],
+      capabilities: [new HandleDeferredToolCalls({ handler: (_ctx, requests) => new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, true])) }) })],
+    });
+    expect((await agent.run('Hello')).output).toBe('OK');
+  });
+
+  it('test_deferred_tool_handler_accumulation: two handlers each resolve different calls', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('tool_a', {}, 'a1'), call('tool_b', {}, 'b1')] : [text('Both done.')]));
+    const seenByB: string[] = [];
+    const agent = new Agent({
+      model,
+      tools: [gated('tool_a', {}, () => 'a result'), gated('tool_b', {}, () => 'b result')],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: (_ctx, requests) => {
+            const results = new DeferredToolResults();
+            for (const c of requests.approvals) if (c.toolName === 'tool_a') results.approvals[c.toolCallId] = true;
+            return results;
+          },
+        }),
+        new HandleDeferredToolCalls({
+          handler: (_ctx, requests) => {
+            seenByB.push(...requests.approvals.map((c) => c.toolName));
+            return new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, true])) });
+          },
+        }),
+      ],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Both done.');
+    expect(toolReturns(result.allMessages()).map((p) => p.content).sort()).toEqual(['a result', 'b result']);
+    // one of the two handlers answered tool_a; tool_b was answered by the second
+    expect(seenByB).toContain('tool_b');
+  });
+
+  it('test_deferred_tool_handler_unresolved_no_output_type_error: unresolved calls without DeferredToolRequests are a UserError', async () => {
+    const model = new FunctionModel(() => [call('my_tool', {}, 'call1')]);
+    const agent = new Agent({
+      model,
+      outputType: z.string(),
+      tools: [gated('my_tool', {}, () => 'done')],
+      capabilities: [new HandleDeferredToolCalls({ handler: async () => new DeferredToolResults() })],
+    });
+    const err = await agent.run('Hello').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/DeferredToolRequests/);
+  });
+
+  it('a handler returning null or undefined declines, so the calls bubble up', async () => {
+    const model = new FunctionModel(() => [call('my_tool', {}, 'call1')]);
+    for (const declined of [null, undefined]) {
+      const agent = new Agent({
+        model,
+        outputType: [z.string(), DeferredToolRequests],
+        tools: [gated('my_tool', {}, () => 'done')],
+        capabilities: [new HandleDeferredToolCalls({ handler: () => declined })],
+      });
+      expect((await agent.run('Hello')).output).toBeInstanceOf(DeferredToolRequests);
+    }
+  });
+});
+
+describe("capabilities' keyword forms (pydantic-ai's dataclass fields)", () => {
+  it('ProcessHistory({ processor }), PrepareTools({ prepareFunc }), ToolsetCapability({ toolset }), PrefixTools({ wrapped, prefix })', async () => {
+    const sent: number[] = [];
+    const model = new FunctionModel((messages, info) => {
+      sent.push(messages.length);
+      return messages.length === 1 ? [call(info.functionTools.map((t) => t.name).join('+'), {}, 'c1')] : [text(info.functionTools.map((t) => t.name).join(','))];
+    });
+    const toolset = new FunctionToolset([tool({ name: 'kept', parameters: z.object({}), execute: () => 'k' }), tool({ name: 'dropped', parameters: z.object({}), execute: () => 'd' })]);
+    const agent = new Agent({
+      model,
+      capabilities: [
+        new ProcessHistory({ processor: (messages: ModelMessage[]) => messages }),
+        new PrepareTools({ prepareFunc: (_ctx, defs) => defs.filter((d) => !d.name.endsWith('dropped')) }),
+        new PrefixTools({ wrapped: new ToolsetCapability({ toolset }), prefix: 'ns' }),
+      ],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('ns_kept');
+    expect(toolReturns(result.allMessages())).toMatchObject([{ toolName: 'ns_kept', content: 'k' }]);
+    expect(() => new PrefixTools({ wrapped: new ToolsetCapability(toolset) } as never)).toThrow(/needs a prefix/);
+  });
+});
