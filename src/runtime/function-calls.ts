@@ -4,8 +4,9 @@
  * `ApprovalRequired`, `CallDeferred`), results given by `DeferredToolResults`, capability hooks.
  */
 import { ApprovalRequired, CallDeferred } from './deferred.js';
-import { ModelRetry } from './errors.js';
-import type { RetryPromptPart, ToolCallPart, ToolReturnPart } from './messages.js';
+import { ModelRetry, UserError } from './errors.js';
+import { ToolReturn } from './messages.js';
+import type { RetryPromptPart, ToolCallPart, ToolReturnPart, UserContent } from './messages.js';
 import { parseJsonArgs } from './output.js';
 import { collectDeferred } from './deferred-calls.js';
 import { buildRunContext, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
@@ -22,8 +23,29 @@ export type ValidatedCall =
   /** Ready to run. */
   | { call: ToolCallPart; tool: ToolsetTool<any>; args: Record<string, unknown>; approved: boolean; metadata: Record<string, unknown> | undefined };
 
-/** A tool's result part. */
+/** User content a `ToolReturn` asked to send after the tool returns, by the part made from it. */
+export const toolUserContent = new WeakMap<ToolReturnPart, string | UserContent[]>();
+/** Whether any `ToolReturn` with user content was ever seen (the agent loop skips the lookup until then). */
+export const toolUserContentSeen = { any: false };
+
+/**
+ * A tool's result part; a `ToolReturn` gives its `returnValue` as the content and its `metadata`
+ * (its `content` is recorded in `toolUserContent`, sent after the batch's returns).
+ * @throws UserError for a list holding `ToolReturn`s (as pydantic-ai: return it directly).
+ */
 export function toolReturnPart(state: RunState<any>, call: ToolCallPart, content: unknown): ToolReturnPart {
+  if (content instanceof ToolReturn) {
+    const part: ToolReturnPart = { partKind: 'tool-return', toolName: call.toolName, content: content.returnValue, toolCallId: call.toolCallId, timestamp: state.now() };
+    if (content.metadata !== undefined) part.metadata = content.metadata;
+    if (content.content !== undefined && content.content.length > 0) {
+      toolUserContent.set(part, content.content);
+      toolUserContentSeen.any = true;
+    }
+    return part;
+  }
+  if (Array.isArray(content) && content.some((c) => c instanceof ToolReturn)) {
+    throw new UserError(`The return value of tool '${call.toolName}' contains invalid nested \`ToolReturn\` objects. \`ToolReturn\` should be used directly.`);
+  }
   return { partKind: 'tool-return', toolName: call.toolName, content, toolCallId: call.toolCallId, timestamp: state.now() };
 }
 

@@ -61,6 +61,33 @@ export interface ToolReturnPart {
   /** `'denied'` when the call was denied (`ToolDenied`); `undefined` for a normal result (pydantic-ai's `outcome`). */
   outcome?: 'success' | 'failed' | 'denied';
 }
+/**
+ * A tool result that keeps apart what the model gets and what stays with the application
+ * (pydantic-ai's `ToolReturn`): `returnValue` becomes the tool return's `content`, `metadata`
+ * is kept on the part but not sent to the model, and `content` (if any) is sent to the model as
+ * a separate user prompt after the batch's tool returns. Return it from a tool, or give it as an
+ * external result in `DeferredToolResults.calls`.
+ */
+export class ToolReturn<T = unknown> {
+  readonly kind = 'tool-return' as const;
+  readonly returnValue: T;
+  readonly content: string | UserContent[] | undefined;
+  readonly metadata: unknown;
+  /**
+   * `new ToolReturn({ returnValue, content?, metadata? })` (pydantic-ai's keyword form), or
+   * `new ToolReturn(returnValue, { content?, metadata? })`.
+   */
+  constructor(init: { returnValue: T; content?: string | UserContent[] | undefined; metadata?: unknown });
+  constructor(returnValue: T, options?: { content?: string | UserContent[] | undefined; metadata?: unknown });
+  constructor(a: T | { returnValue: T; content?: string | UserContent[] | undefined; metadata?: unknown }, options?: { content?: string | UserContent[] | undefined; metadata?: unknown }) {
+    const keyword = options === undefined && typeof a === 'object' && a !== null && !Array.isArray(a) && Object.hasOwn(a, 'returnValue');
+    const init = keyword ? (a as { returnValue: T; content?: string | UserContent[]; metadata?: unknown }) : { returnValue: a as T, ...options };
+    this.returnValue = init.returnValue;
+    this.content = init.content;
+    this.metadata = init.metadata;
+  }
+}
+
 /** One validation problem, shaped as pydantic's `ErrorDetails` (`type`, `loc`, `msg`, `input`). */
 export interface ValidationErrorDetail { type: string; loc: (string | number)[]; msg: string; input?: unknown }
 /**

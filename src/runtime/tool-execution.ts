@@ -9,7 +9,7 @@ import type { OutputToolEntry } from './output.js';
 import { buildRunContext, checkIncompleteToolCall, consumeToolRetry, recordToolSuccess, toolRetriesOf } from './run-state.js';
 import type { RunState } from './run-state.js';
 import type { HandleResponseEvent } from './stream-events.js';
-import { executeToolCall, validateToolCall } from './function-calls.js';
+import { executeToolCall, toolUserContent, toolUserContentSeen, validateToolCall } from './function-calls.js';
 import type { ValidatedCall } from './function-calls.js';
 import { finalizeDeferred } from './deferred-calls.js';
 
@@ -438,6 +438,11 @@ export async function processToolCalls<Deps>(
   }
   // an exact-size copy: the parts go into a message that outlives the run (`parts` grew by push)
   const outcome = { parts: p.parts.slice(), finalResult: p.final };
+  // user content of `ToolReturn`s goes after the batch's tool returns, in call order (as pydantic-ai)
+  if (toolUserContentSeen.any) for (const part of p.parts) {
+    const content = part.partKind === 'tool-return' ? toolUserContent.get(part) : undefined;
+    if (content !== undefined) outcome.parts.push({ partKind: 'user-prompt', content, timestamp: state.now() });
+  }
   if (state.deferred !== undefined && !reprocessing.has(state)) {
     await finalizeDeferred(state, outcome, (c) => toolReturn(state, c, TOOL_NOT_EXECUTED), async (resolved, resume) => {
       const outer = state.resume;

@@ -16,6 +16,8 @@ import {
   ProcessHistory,
   ToolDenied,
   ToolsetCapability,
+  ToolReturn,
+  CallDeferred,
   FunctionToolset,
   UserError,
   tool,
@@ -200,5 +202,67 @@ describe("capabilities' keyword forms (pydantic-ai's dataclass fields)", () => {
     expect(result.output).toBe('ns_kept');
     expect(toolReturns(result.allMessages())).toMatchObject([{ toolName: 'ns_kept', content: 'k' }]);
     expect(() => new PrefixTools({ wrapped: new ToolsetCapability(toolset) } as never)).toThrow(/needs a prefix/);
+  });
+});
+
+describe('ToolReturn (tests/test_tools.py, tests/test_capabilities.py)', () => {
+  const userPrompts = (messages: readonly ModelMessage[]) =>
+    messages.flatMap((m) => (m.kind === 'request' ? m.parts.filter((p) => p.partKind === 'user-prompt').map((p) => p.content) : []));
+
+  it('test_deferred_tool_handler_approved_tool_returns_tool_return: metadata stays on the part, content follows as a user prompt', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', {}, 'call1')] : [text('Done.')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('my_tool', {}, () => new ToolReturn({ returnValue: 'result', metadata: { source: 'tool' }, content: 'user prompt extra' }))],
+      capabilities: [new HandleDeferredToolCalls({ handler: (_ctx, r) => r.buildResults({ approveAll: true }) })],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Done.');
+    const returns = toolReturns(result.allMessages()).filter((p) => p.toolName === 'my_tool');
+    expect(returns).toHaveLength(1);
+    expect(returns[0]).toMatchObject({ content: 'result', metadata: { source: 'tool' } });
+    expect(userPrompts(result.allMessages()).filter((c) => c === 'user prompt extra')).toHaveLength(1);
+  });
+
+  it('test_deferred_tool_handler_external_call: an external result given as a ToolReturn keeps its metadata', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', { x: 3 }, 'call1')] : [text('Got it.')]));
+    const agent = new Agent({
+      model,
+      tools: [tool({ name: 'my_tool', parameters: z.object({ x: z.number().int() }), execute: () => { throw new CallDeferred(); } })],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: (_ctx, requests) => new DeferredToolResults({ calls: Object.fromEntries(requests.calls.map((c) => [c.toolCallId, new ToolReturn({ returnValue: 'external result', metadata: { source: 'ext' } })])) }),
+        }),
+      ],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Got it.');
+    expect(toolReturns(result.allMessages())).toMatchObject([{ toolCallId: 'call1', content: 'external result', metadata: { source: 'ext' } }]);
+  });
+
+  it('tool returns come first, then the user content of each ToolReturn in call order; only the return value reaches the model', async () => {
+    let secondRequest: ModelMessage[] = [];
+    const model = new FunctionModel((messages) => {
+      if (messages.length === 1) return [call('get_price', { fruit: 'apple' }, 'p_apple'), call('get_price', { fruit: 'pear' }, 'p_pear')];
+      secondRequest = messages;
+      return [text('Done!')];
+    });
+    const getPrice = tool({
+      name: 'get_price',
+      parameters: z.object({ fruit: z.string() }),
+      execute: ({ fruit }) => new ToolReturn(10.0, { content: `The price of ${fruit} is 10.0.`, metadata: { fruit, price: 10.0 } }),
+    });
+    const result = await new Agent({ model, tools: [getPrice] }).run('prices?');
+    const last = secondRequest.at(-1)!;
+    expect(last.kind).toBe('request');
+    expect(last.parts.map((p) => p.partKind)).toEqual(['tool-return', 'tool-return', 'user-prompt', 'user-prompt']);
+    expect(last.parts.map((p) => (p as { content: unknown }).content)).toEqual([10, 10, 'The price of apple is 10.0.', 'The price of pear is 10.0.']);
+    expect(toolReturns(result.allMessages()).map((p) => p.metadata)).toEqual([{ fruit: 'apple', price: 10 }, { fruit: 'pear', price: 10 }]);
+  });
+
+  it('a list holding ToolReturns is refused (return it directly)', async () => {
+    const model = new FunctionModel(() => [call('t', {}, 'c1')]);
+    const t = tool({ name: 't', parameters: z.object({}), execute: () => [new ToolReturn({ returnValue: 1 })] });
+    await expect(new Agent({ model, tools: [t] }).run('x')).rejects.toThrow("The return value of tool 't' contains invalid nested `ToolReturn` objects");
   });
 });
