@@ -37,7 +37,20 @@ export interface AnyNode {
  * Base class of capabilities. Every hook is optional: the base implementations pass through, and
  * the agent calls only hooks a capability overrides (so unused hooks cost nothing).
  */
+let prefixToolsFactory: ((wrapped: AbstractCapability<any>, prefix: string) => AbstractCapability<any>) | undefined;
+/** @internal Set by core.ts (which extends this class, so it cannot be imported here). */
+export function registerPrefixTools(f: (wrapped: AbstractCapability<any>, prefix: string) => AbstractCapability<any>): void {
+  prefixToolsFactory = f;
+}
+
 export abstract class AbstractCapability<Deps = any> {
+  /**
+   * A capability wrapping this one with its tools' names prefixed `${prefix}_`; other tools of
+   * the agent are unaffected (pydantic-ai's `prefix_tools`, a `PrefixTools`).
+   */
+  prefixTools(prefix: string): AbstractCapability<Deps> {
+    return prefixToolsFactory!(this, prefix);
+  }
   /** Tools this capability contributes. Default none. */
   getToolset(): AbstractToolset<Deps> | undefined {
     return undefined;

@@ -10,7 +10,7 @@ import type { RunContext } from '../run-context.js';
 import type { AbstractToolset, ToolsPrepareFunc } from '../toolsets/abstract.js';
 import { PrefixedToolset } from '../toolsets/wrappers.js';
 import { UserError } from '../errors.js';
-import { AbstractCapability } from './abstract.js';
+import { AbstractCapability, registerPrefixTools } from './abstract.js';
 import { processOrObserve } from './event-stream-observer.js';
 import type { ModelRequestContext, NodeStreamEvent } from './abstract.js';
 
@@ -92,6 +92,8 @@ export class PrefixTools<Deps = any> extends AbstractCapability<Deps> {
     return t === undefined ? undefined : new PrefixedToolset(t, this.prefix);
   }
 }
+
+registerPrefixTools((wrapped, prefix) => new PrefixTools(wrapped, prefix));
 
 /** Merges `metadata` into the definitions of the tools `select` picks (default: all). */
 export class SetToolMetadata<Deps = any> extends AbstractCapability<Deps> {

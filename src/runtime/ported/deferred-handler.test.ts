@@ -168,6 +168,15 @@ describe('HandleDeferredToolCalls (tests/test_capabilities.py)', () => {
     expect((err as Error).message).toMatch(/DeferredToolRequests/);
   });
 
+  it('test_deferred_tool_handler_wrapper_capability: the handler works through prefixTools (a wrapping capability)', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', {}, 'call1')] : [text('Done.')]));
+    const inner = new HandleDeferredToolCalls({ handler: (_ctx, requests) => new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, true])) }) });
+    const wrapped = inner.prefixTools('ns');
+    expect(wrapped).toBeInstanceOf(PrefixTools);
+    const agent = new Agent({ model, tools: [gated('my_tool', {}, () => 'done')], capabilities: [wrapped] });
+    expect((await agent.run('Hello')).output).toBe('Done.');
+  });
+
   it('a handler returning null or undefined declines, so the calls bubble up', async () => {
     const model = new FunctionModel(() => [call('my_tool', {}, 'call1')]);
     for (const declined of [null, undefined]) {
