@@ -18,6 +18,8 @@ import {
   ToolsetCapability,
   ToolReturn,
   CallDeferred,
+  ToolApproved,
+  ModelRetry,
   FunctionToolset,
   UserError,
   tool,
@@ -273,5 +275,102 @@ describe('ToolReturn (tests/test_tools.py, tests/test_capabilities.py)', () => {
     const model = new FunctionModel(() => [call('t', {}, 'c1')]);
     const t = tool({ name: 't', parameters: z.object({}), execute: () => [new ToolReturn({ returnValue: 1 })] });
     await expect(new Agent({ model, tools: [t] }).run('x')).rejects.toThrow("The return value of tool 't' contains invalid nested `ToolReturn` objects");
+  });
+});
+
+describe('HandleDeferredToolCalls, more cases (tests/test_capabilities.py)', () => {
+  const approveEach = (value: (id: string) => unknown) => (_ctx: unknown, requests: DeferredToolRequests) =>
+    new DeferredToolResults({ approvals: Object.fromEntries(requests.approvals.map((c) => [c.toolCallId, value(c.toolCallId)])) as never });
+
+  it('test_deferred_tool_handler_external_call_plain_value', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('my_tool', {}, 'call1')] : [text('Got it.')]));
+    const agent = new Agent({
+      model,
+      tools: [tool({ name: 'my_tool', parameters: z.object({}), execute: () => { throw new CallDeferred(); } })],
+      capabilities: [new HandleDeferredToolCalls({ handler: (_ctx, r) => new DeferredToolResults({ calls: Object.fromEntries(r.calls.map((c) => [c.toolCallId, 'plain string result'])) }) })],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBe('Got it.');
+    expect(toolReturns(result.allMessages())).toMatchObject([{ content: 'plain string result' }]);
+  });
+
+  it('test_deferred_tool_handler_re_deferred_with_metadata: a tool deferring again after approval stays unresolved, with its metadata', async () => {
+    let count = 0;
+    const model = new FunctionModel(() => [call('my_tool', {}, 'call1')]);
+    const agent = new Agent({
+      model,
+      outputType: [z.string(), DeferredToolRequests],
+      tools: [tool({ name: 'my_tool', parameters: z.object({}), execute: () => { count += 1; throw new ApprovalRequired({ metadata: { attempt: count } }); } })],
+      capabilities: [new HandleDeferredToolCalls({ handler: approveEach(() => true) })],
+    });
+    const result = await agent.run('Hello');
+    expect(result.output).toBeInstanceOf(DeferredToolRequests);
+    const out = result.output as DeferredToolRequests;
+    expect(out.approvals).toHaveLength(1);
+    expect(out.metadata['call1']).toEqual({ attempt: 2 });
+  });
+
+  it('test_deferred_tool_handler_batch_deny_via_bool_and_default: false and a bare ToolDenied both deny with the default message', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('needs_approval', { x: 1 }, 'bool_false'), call('needs_approval', { x: 2 }, 'default_denied')] : [text('ok')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('needs_approval', { x: z.number().int() }, ({ x }) => x)],
+      capabilities: [new HandleDeferredToolCalls({ handler: () => new DeferredToolResults({ approvals: { bool_false: false, default_denied: new ToolDenied() } }) })],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('ok');
+    const byId = Object.fromEntries(toolReturns(result.allMessages()).map((p) => [p.toolCallId, p]));
+    expect(byId['bool_false']).toMatchObject({ outcome: 'denied', content: new ToolDenied().message });
+    expect(byId['default_denied']).toMatchObject({ outcome: 'denied', content: new ToolDenied().message });
+  });
+
+  it('test_deferred_tool_handler_batch_approve_via_tool_approved_default', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('needs_approval', { x: 7 }, 'c1')] : [text('done')]));
+    const agent = new Agent({
+      model,
+      tools: [gated('needs_approval', { x: z.number().int() }, ({ x }) => x * 2)],
+      capabilities: [new HandleDeferredToolCalls({ handler: approveEach(() => new ToolApproved()) })],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('done');
+    const returns = toolReturns(result.allMessages());
+    expect(returns).toHaveLength(1);
+    expect(returns[0]!.outcome).not.toBe('denied');
+    expect(returns[0]!.content).toBe(14);
+  });
+
+  it('test_deferred_tool_handler_batch_external_tool_return_metadata', async () => {
+    const model = new FunctionModel((messages) => (messages.length === 1 ? [call('external_tool', {}, 'c1')] : [text('done')]));
+    const agent = new Agent({
+      model,
+      tools: [tool({ name: 'external_tool', parameters: z.object({}), execute: () => { throw new CallDeferred(); } })],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: (_ctx, r) => new DeferredToolResults({ calls: Object.fromEntries(r.calls.map((c) => [c.toolCallId, new ToolReturn({ returnValue: 'computed', metadata: { source: 'external' }, content: 'user extra' })])) }),
+        }),
+      ],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('done');
+    const messages = result.allMessages();
+    expect(toolReturns(messages)).toMatchObject([{ content: 'computed', metadata: { source: 'external' } }]);
+    const extras = messages.flatMap((m) => (m.kind === 'request' ? m.parts.filter((p) => p.partKind === 'user-prompt' && p.content === 'user extra') : []));
+    expect(extras).toHaveLength(1);
+  });
+
+  it('test_deferred_tool_handler_batch_external_model_retry: a ModelRetry external result is a retry prompt, not a return', async () => {
+    let calls = 0;
+    const model = new FunctionModel(() => (++calls === 1 ? [call('external_tool', {}, 'c1')] : [text('retried')]));
+    const agent = new Agent({
+      model,
+      tools: [tool({ name: 'external_tool', parameters: z.object({}), execute: () => { throw new CallDeferred(); } })],
+      capabilities: [new HandleDeferredToolCalls({ handler: (_ctx, r) => new DeferredToolResults({ calls: Object.fromEntries(r.calls.map((c) => [c.toolCallId, new ModelRetry('try again')])) }) })],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('retried');
+    const messages = result.allMessages();
+    const retries = messages.flatMap((m) => (m.kind === 'request' ? m.parts.filter((p) => p.partKind === 'retry-prompt') : []));
+    expect(retries).toMatchObject([{ toolCallId: 'c1', content: 'try again' }]);
+    expect(toolReturns(messages).filter((p) => p.toolCallId === 'c1')).toEqual([]);
   });
 });
