@@ -5,7 +5,7 @@
  * (when it is among the output types) and a later run continues with `DeferredToolResults`.
  */
 import { ModelRetry, UserError } from './errors.js';
-import type { ToolCallPart } from './messages.js';
+import type { RetryPromptPart, ToolCallPart } from './messages.js';
 
 /** Per-call metadata, keyed by `toolCallId`. */
 export type DeferredMetadata = Record<string, Record<string, unknown>>;
@@ -92,14 +92,31 @@ export class DeferredToolResults {
       out.set(id, a === true ? new ToolApproved() : a === false ? new ToolDenied() : a);
     }
     for (const [id, v] of Object.entries(this.calls)) {
-      out.set(id, v instanceof ModelRetry ? { kind: 'model-retry', error: v } : { kind: 'tool-return', value: v });
+      out.set(
+        id,
+        v instanceof ModelRetry
+          ? { kind: 'model-retry', error: v }
+          : isRetryPromptPart(v)
+            ? { kind: 'retry-prompt', content: v.content }
+            : { kind: 'tool-return', value: v },
+      );
     }
     return out;
   }
 }
 
+/** A `RetryPromptPart` given as an external result (its tool name and call id are taken from the call). */
+function isRetryPromptPart(v: unknown): v is RetryPromptPart {
+  return typeof v === 'object' && v !== null && (v as { partKind?: unknown }).partKind === 'retry-prompt';
+}
+
 /** @internal One normalised deferred result. */
-export type DeferredToolResult = ToolApproved | ToolDenied | { kind: 'tool-return'; value: unknown } | { kind: 'model-retry'; error: ModelRetry };
+export type DeferredToolResult =
+  | ToolApproved
+  | ToolDenied
+  | { kind: 'tool-return'; value: unknown }
+  | { kind: 'model-retry'; error: ModelRetry }
+  | { kind: 'retry-prompt'; content: RetryPromptPart['content'] };
 
 /**
  * The calls a run could not finish: `approvals` wait for a human, `calls` for an external result

@@ -78,6 +78,12 @@ export function validateToolCall(state: RunState<any>, call: ToolCallPart): Vali
         consumeToolRetry(state, call.toolName, t?.maxRetries ?? state.retries, given.error);
         return { call, part: retryPromptPart(state, call, given.error.message) };
       }
+      case 'retry-prompt': {
+        // a RetryPromptPart given as the external result: its names come from the deferred call
+        const t = state.tools.get(call.toolName);
+        consumeToolRetry(state, call.toolName, t?.maxRetries ?? state.retries, undefined);
+        return { call, part: retryPromptPart(state, call, given.content) };
+      }
     }
   }
   const t = state.tools.get(call.toolName);

@@ -358,6 +358,25 @@ describe('HandleDeferredToolCalls, more cases (tests/test_capabilities.py)', () 
     expect(extras).toHaveLength(1);
   });
 
+  it('test_deferred_tool_handler_batch_external_retry_prompt_part: a RetryPromptPart external result is a retry, names taken from the call', async () => {
+    let calls = 0;
+    const model = new FunctionModel(() => (++calls === 1 ? [call('external_tool', {}, 'c1')] : [text('retried')]));
+    const agent = new Agent({
+      model,
+      tools: [tool({ name: 'external_tool', parameters: z.object({}), execute: () => { throw new CallDeferred(); } })],
+      capabilities: [
+        new HandleDeferredToolCalls({
+          handler: (_ctx, r) =>
+            new DeferredToolResults({ calls: Object.fromEntries(r.calls.map((c) => [c.toolCallId, { partKind: 'retry-prompt', content: 'retry via part', toolName: '', toolCallId: '', timestamp: '' }])) }),
+        }),
+      ],
+    });
+    const result = await agent.run('go');
+    expect(result.output).toBe('retried');
+    const retries = result.allMessages().flatMap((m) => (m.kind === 'request' ? m.parts.filter((p) => p.partKind === 'retry-prompt') : []));
+    expect(retries).toMatchObject([{ toolCallId: 'c1', toolName: 'external_tool', content: 'retry via part' }]);
+  });
+
   it('test_deferred_tool_handler_batch_external_model_retry: a ModelRetry external result is a retry prompt, not a return', async () => {
     let calls = 0;
     const model = new FunctionModel(() => (++calls === 1 ? [call('external_tool', {}, 'c1')] : [text('retried')]));
