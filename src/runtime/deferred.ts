@@ -52,10 +52,12 @@ export class ToolApproved {
 /** A denial: the tool does not run and `message` goes to the model (pydantic-ai's `ToolDenied`). */
 export class ToolDenied {
   readonly kind = 'tool-denied' as const;
-  constructor(
-    /** Sent to the model as the tool's result. Default pydantic-ai's `'The tool call was denied.'`. */
-    readonly message: string = 'The tool call was denied.',
-  ) {}
+  /** Sent to the model as the tool's result. Default pydantic-ai's `'The tool call was denied.'`. */
+  readonly message: string;
+  /** `new ToolDenied(message?)` or `new ToolDenied({ message? })` (pydantic-ai's keyword form). */
+  constructor(message: string | { message?: string } = 'The tool call was denied.') {
+    this.message = typeof message === 'string' ? message : (message.message ?? 'The tool call was denied.');
+  }
 }
 
 /** What an approval may be: `true` (approve), `false` (deny with the default message), or the classes. */

@@ -322,6 +322,8 @@ describe('HandleDeferredToolCalls, more cases (tests/test_capabilities.py)', () 
     const byId = Object.fromEntries(toolReturns(result.allMessages()).map((p) => [p.toolCallId, p]));
     expect(byId['bool_false']).toMatchObject({ outcome: 'denied', content: new ToolDenied().message });
     expect(byId['default_denied']).toMatchObject({ outcome: 'denied', content: new ToolDenied().message });
+    expect(new ToolDenied({ message: 'No.' }).message).toBe('No.');
+    expect(new ToolDenied({}).message).toBe('The tool call was denied.');
   });
 
   it('test_deferred_tool_handler_batch_approve_via_tool_approved_default', async () => {
