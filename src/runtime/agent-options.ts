@@ -15,7 +15,7 @@ import type { RunContext } from './run-context.js';
 import type { EndStrategy, PromptFunction } from './run-state.js';
 import type { ModelSettings } from './settings.js';
 import type { AgentStreamEvent, HandleResponseEvent } from './stream-events.js';
-import type { Tool } from './tools.js';
+import type { Tool, ToolOptions } from './tools.js';
 import type { AbstractToolset } from './toolsets/abstract.js';
 import type { RunUsage, UsageLimits, UsageLimitsOptions } from './usage.js';
 
@@ -62,7 +62,7 @@ export interface AgentOptions<Deps, Output> {
    */
   outputType?: OutputSpec<Output>;
   /** Function tools (kept in the agent's own `FunctionToolset`). */
-  tools?: readonly Tool<Deps, any>[];
+  tools?: readonly (Tool<Deps, any> | ToolOptions<Deps, any, any>)[];
   /** Toolsets offered at every run, after the function tools. */
   toolsets?: readonly AbstractToolset<Deps>[];
   /** Capabilities: tools, instructions, settings and lifecycle hooks. */
@@ -152,7 +152,7 @@ export interface AgentOverrides<Deps> {
   model?: Model | KnownModelName;
   deps?: Deps;
   /** Replaces the agent's function tools. */
-  tools?: readonly Tool<Deps, any>[];
+  tools?: readonly (Tool<Deps, any> | ToolOptions<Deps, any, any>)[];
   /** Replaces the agent's toolsets (run toolsets still apply). */
   toolsets?: readonly AbstractToolset<Deps>[];
   /** Replaces the agent's capabilities (run capabilities still apply). */

@@ -16,7 +16,7 @@ import type { ModelRequestParameters as Params } from './model.js';
 import type { EndStrategy, OutputValidator, PromptFunction, RunState } from './run-state.js';
 import type { ModelSettings } from './settings.js';
 import { mergeModelSettings } from './settings.js';
-import type { Tool } from './tools.js';
+import type { Tool, ToolOptions } from './tools.js';
 import type { AgentOptions, AgentOverrides, AgentRetries, EventStreamHandler, RunMetadata, RunOptions } from './agent-options.js';
 import type { AbstractCapability } from './capabilities/abstract.js';
 import { ProcessHistory } from './capabilities/core.js';
@@ -24,7 +24,7 @@ import { RunCapability } from './capabilities/run-capability.js';
 import { resolveConversationId, resolveRunId, runMetadata, uuid7 } from './run-identity.js';
 import type { AbstractToolset, ToolsetTool } from './toolsets/abstract.js';
 import { CombinedToolset } from './toolsets/combined.js';
-import { FunctionToolset } from './toolsets/function.js';
+import { FunctionToolset, asTool } from './toolsets/function.js';
 import { mergeSpecOptions, optionsFromSpec, readSpecFile } from './agent-spec.js';
 import type { FromSpecOptions } from './agent-spec.js';
 import './toolsets/wrappers.js';
@@ -172,10 +172,11 @@ class AgentClass<Deps = undefined, Output = string> {
   }
 
   /**
-   * Registers a function tool.
+   * Registers a function tool: made with `tool({...})`, or the options `tool()` takes.
    * @throws UserError when the name is already used.
    */
-  tool(t: Tool<Deps, any>): this {
+  tool(toolOrOptions: Tool<Deps, any> | ToolOptions<Deps, any, any>): this {
+    const t = asTool(toolOrOptions);
     if (this.functionToolset.tools.has(t.name) || this.output.tools.has(t.name)) {
       throw new UserError(`A tool named '${t.name}' is already registered on this agent; tool names must be unique.`);
     }

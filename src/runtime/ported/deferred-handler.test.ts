@@ -395,3 +395,25 @@ describe('HandleDeferredToolCalls, more cases (tests/test_capabilities.py)', () 
     expect(toolReturns(messages).filter((p) => p.toolCallId === 'c1')).toEqual([]);
   });
 });
+
+describe("tools given as tool()'s options (a translation of pydantic-ai's @agent.tool)", () => {
+  it('agent.tool({...}), tools: [{...}] and new FunctionToolset([{...}]) make the tools', async () => {
+    const model = new FunctionModel((messages, info) =>
+      messages.length === 1 ? info.functionTools.map((t, i) => call(t.name, { x: i }, `c${i}`)) : [text(info.functionTools.map((t) => t.name).sort().join(','))],
+    );
+    const agent = new Agent({
+      model,
+      tools: [{ name: 'from_option', parameters: z.object({ x: z.number() }), execute: ({ x }: { x: number }) => x + 1 }],
+      toolsets: [new FunctionToolset([{ name: 'from_toolset', parameters: z.object({ x: z.number() }), execute: () => 'ts' }])],
+    });
+    agent.tool({ name: 'from_method', parameters: z.object({ x: z.number() }), execute: () => 'm' });
+    const result = await agent.run('go');
+    expect(result.output).toBe('from_method,from_option,from_toolset');
+    expect(toolReturns(result.allMessages()).map((p) => [p.toolName, p.content])).toEqual([
+      ['from_option', 1],
+      ['from_method', 'm'],
+      ['from_toolset', 'ts'],
+    ]);
+    expect(() => agent.tool({ name: 'bad name!', parameters: z.object({}), execute: () => 1 })).toThrow(/is not valid/);
+  });
+});

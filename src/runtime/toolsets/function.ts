@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import type { ToolDefinition } from '../model.js';
 import { validateWithSchema } from '../output.js';
 import type { RunContext } from '../run-context.js';
-import type { Tool } from '../tools.js';
+import { tool as makeTool } from '../tools.js';
+import type { Tool, ToolOptions } from '../tools.js';
 import { AbstractToolset } from './abstract.js';
 import type { ToolsetTool } from './abstract.js';
 
@@ -40,7 +41,8 @@ export class FunctionToolset<Deps = any> extends AbstractToolset<Deps> {
   private cache: { maxRetries: number; tools: Map<string, ToolsetTool<Deps>> } | undefined;
 
   /** @throws UserError when two tools share a name. */
-  constructor(tools: readonly Tool<Deps, any>[] = [], options: FunctionToolsetOptions<Deps> = {}) {
+  /** `tools`: made with `tool({...})`, or the options `tool()` takes (made into tools here). */
+  constructor(tools: readonly (Tool<Deps, any> | ToolOptions<Deps, any, any>)[] = [], options: FunctionToolsetOptions<Deps> = {}) {
     super();
     this.id = options.id;
     this.maxRetries = options.maxRetries;
@@ -63,7 +65,8 @@ export class FunctionToolset<Deps = any> extends AbstractToolset<Deps> {
    * Adds a tool.
    * @throws UserError when the name is taken.
    */
-  addTool(t: Tool<Deps, any>): this {
+  addTool(toolOrOptions: Tool<Deps, any> | ToolOptions<Deps, any, any>): this {
+    const t = asTool(toolOrOptions);
     if (this.tools.has(t.name)) throw new UserError(`Tool name conflicts with existing tool: '${t.name}'`);
     this.tools.set(t.name, t as Tool<Deps>);
     if (t.prepare !== undefined) this.hasPrepare = true;
@@ -136,4 +139,9 @@ export class FunctionToolset<Deps = any> extends AbstractToolset<Deps> {
     if (t === undefined) throw new UserError(`${this.label} has no tool named '${original}'.`);
     return t.execute(args, ctx);
   }
+}
+
+/** A tool made with `tool()`, or the options `tool()` takes, made into one. */
+export function asTool<Deps>(t: Tool<Deps, any> | ToolOptions<Deps, any, any>): Tool<Deps, any> {
+  return (t as { kind?: unknown }).kind === 'function-tool' ? (t as Tool<Deps, any>) : makeTool(t as ToolOptions<Deps, any, any>);
 }
