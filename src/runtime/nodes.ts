@@ -242,7 +242,11 @@ export class ModelRequestNode {
     if (!counted) state.usage.requests += 1;
     state.usage.incr(response.usage);
     state.messages.push(response);
-    state.usageLimits?.checkTokens(state.usage);
+    const limits = state.usageLimits;
+    if (limits !== undefined) {
+      limits.checkTokens(state.usage);
+      limits.checkPerRequestInputTokens(response.usage.inputTokens);
+    }
     this.result = response;
     return new CallToolsNode(response);
   }
@@ -299,6 +303,7 @@ export class ModelRequestNode {
           const u = state.usage.clone();
           u.incr(streamed.usage);
           limits.checkTokens(u);
+          limits.checkPerRequestInputTokens(streamed.usage.inputTokens);
         }
         yield ev;
         if (!finalSent) {
