@@ -224,7 +224,12 @@ export interface UsageLimitsOptions {
    * after each response and while a response streams.
    */
   perRequestInputTokensLimit?: number;
-  /** When true, input tokens are counted before each request (not supported by fake models; ignored). */
+  /**
+   * When true, the model's `countTokens` counts each request's input tokens before it is sent, and
+   * `inputTokensLimit`, `totalTokensLimit` and `perRequestInputTokensLimit` are checked with them
+   * added. Default false. A model without `countTokens` (TestModel and FunctionModel have none, as in
+   * pydantic-ai) makes the run throw `UserError`.
+   */
   countTokensBeforeRequest?: boolean;
 }
 
@@ -236,6 +241,7 @@ export class UsageLimits {
   readonly outputTokensLimit: number | undefined;
   readonly totalTokensLimit: number | undefined;
   readonly perRequestInputTokensLimit: number | undefined;
+  readonly countTokensBeforeRequest: boolean;
 
   constructor(options: UsageLimitsOptions = {}) {
     this.requestLimit = options.requestLimit === null ? undefined : (options.requestLimit ?? 50);
@@ -244,6 +250,7 @@ export class UsageLimits {
     this.outputTokensLimit = options.outputTokensLimit;
     this.totalTokensLimit = options.totalTokensLimit;
     this.perRequestInputTokensLimit = options.perRequestInputTokensLimit;
+    this.countTokensBeforeRequest = options.countTokensBeforeRequest ?? false;
   }
 
   /** True when any token limit is set. */

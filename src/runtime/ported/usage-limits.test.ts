@@ -16,7 +16,19 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TestModel } from '../../testing/index.js';
 import { Agent, RunUsage, UsageLimitExceeded, UsageLimits, addRequestUsage, tool, usageCacheHitRatio, usageHasValues, usageOpenTelemetryAttributes } from '../index.js';
-import type { RequestUsage } from '../index.js';
+import type { ModelMessage, ModelRequestParameters, ModelSettings, RequestUsage } from '../index.js';
+
+/** A TestModel that can count tokens ahead of a request, as pydantic-ai's AnthropicModel can. */
+class CountingModel extends TestModel {
+  readonly counted: number[] = [];
+  constructor(private readonly inputTokens: number) {
+    super();
+  }
+  async countTokens(messages: ModelMessage[], _s: ModelSettings | undefined, _p: ModelRequestParameters): Promise<RequestUsage> {
+    this.counted.push(messages.length);
+    return { inputTokens: this.inputTokens, outputTokens: 0 };
+  }
+}
 
 describe('ported from tests/test_usage_limits.py', () => {
   // test_usage_limits.py::test_usage_has_values_ignores_zero_details
@@ -165,6 +177,38 @@ describe('ported from tests/test_usage_limits.py', () => {
   it('the tool-calls limit message ends with a full stop [test_usage_limits.py::test_parallel_tool_calls_limit_enforced]', () => {
     expect(() => new UsageLimits({ toolCallsLimit: 6 }).checkBeforeToolCalls(new RunUsage({ toolCalls: 5 }), 3)).toThrow(
       'The next tool call(s) would exceed the toolCallsLimit of 6 (toolCalls=8).',
+    );
+  });
+
+  // count_tokens_before_request, as tests/models/test_anthropic.py::test_document_binary_content_input uses it
+  it('countTokensBeforeRequest: a counted request over the input limit is never sent [test_anthropic.py::test_document_binary_content_input]', async () => {
+    const model = new CountingModel(19);
+    const agent = new Agent({ model });
+    const err = await agent.run('The quick brown fox jumps over the lazydog.', { usageLimits: { inputTokensLimit: 18, countTokensBeforeRequest: true } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageLimitExceeded);
+    expect((err as Error).message).toBe('The next request would exceed the inputTokensLimit of 18 (inputTokens=19)');
+    expect(model.counted).toEqual([1]);
+  });
+
+  // test_anthropic.py::test_anthropic_model_usage_limit_not_exceeded / test_anthropic_count_tokens_with_mock
+  it('countTokensBeforeRequest within the limit: counted, then sent [test_anthropic.py::test_anthropic_count_tokens_with_mock]', async () => {
+    const model = new CountingModel(5);
+    const result = await new Agent({ model }).run('hello', { usageLimits: { inputTokensLimit: 60, countTokensBeforeRequest: true } });
+    expect(result.output).toBe('success (no tool calls)');
+    expect(model.counted).toEqual([1]);
+    // the count only guards the request: usage is what the response reports
+    expect(result.usage().inputTokens).toBe(51);
+  });
+
+  it('countTokensBeforeRequest checks perRequestInputTokensLimit before sending [test_usage_limits.py::test_per_request_input_tokens_limit_post_response]', async () => {
+    await expect(new Agent({ model: new CountingModel(30) }).run('hello', { usageLimits: { perRequestInputTokensLimit: 20, countTokensBeforeRequest: true } })).rejects.toThrow(
+      'Exceeded the perRequestInputTokensLimit of 20 (requestInputTokens=30)',
+    );
+  });
+
+  it('countTokensBeforeRequest with a model that cannot count throws, as pydantic-ai’s NotImplementedError', async () => {
+    await expect(new Agent({ model: new TestModel() }).run('hello', { usageLimits: { countTokensBeforeRequest: true } })).rejects.toThrow(
+      'Token counting ahead of the request is not supported by TestModel',
     );
   });
 });
