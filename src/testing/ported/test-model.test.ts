@@ -34,7 +34,7 @@ describe('ported from tests/models/test_model_test.py', () => {
     const runResult = await agent.run('hello');
     const stream = await agent.runStream('hello');
     for await (const _ of stream.streamText()) void _;
-    const expected = [{ kind: 'response', parts: [{ partKind: 'text', content: 'success (no tool calls)' }], usage: { inputTokens: 51, outputTokens: 4 }, modelName: 'test' }];
+    const expected = [{ kind: 'response', parts: [{ partKind: 'text', content: 'success (no tool calls)' }], usage: { inputTokens: 51, outputTokens: 4 }, modelName: 'test', providerName: 'test' }];
     expect(responsesWithoutIds(runResult.allMessages())).toMatchObject(expected);
     expect(responsesWithoutIds(stream.allMessages())).toEqual(responsesWithoutIds(runResult.allMessages()));
   });
