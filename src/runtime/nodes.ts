@@ -264,7 +264,7 @@ export class ModelRequestNode {
     const limits = state.usageLimits;
     if (limits !== undefined) {
       limits.checkTokens(state.usage);
-      limits.checkPerRequestInputTokens(response.usage.inputTokens);
+      if (limits.perRequestInputTokensLimit !== undefined) limits.checkPerRequestInputTokens(response.usage.inputTokens);
     }
     this.result = response;
     return new CallToolsNode(response);
