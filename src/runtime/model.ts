@@ -4,6 +4,7 @@
 import type { JSONSchema } from 'zod/v4/core';
 import type { ModelMessage, ModelResponse } from './messages.js';
 import type { ModelSettings } from './settings.js';
+import type { RequestUsage } from './usage.js';
 import type { ModelResponseStreamEvent } from './stream-events.js';
 import type { NativeTool } from './native-tools.js';
 
@@ -86,4 +87,9 @@ export interface Model {
    * native output). Default: unchanged.
    */
   customizeRequestParameters?(params: ModelRequestParameters): ModelRequestParameters;
+  /**
+   * Optional: counts the input tokens of a request without making it, for
+   * `UsageLimits.countTokensBeforeRequest`. Resolves to the counted usage (`outputTokens` 0).
+   */
+  countTokens?(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): Promise<RequestUsage>;
 }

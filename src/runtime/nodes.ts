@@ -182,6 +182,23 @@ function hookedRequest(state: RunState<any>, messages: ModelMessage[], settings:
   );
 }
 
+/**
+ * `UsageLimits.countTokensBeforeRequest`: asks the model to count the request's tokens and checks
+ * the limits with them added (pydantic-ai's `count_tokens_before_request`).
+ * @throws UserError when the model has no `countTokens`; UsageLimitExceeded.
+ */
+async function countTokensBeforeRequest(state: RunState<any>, prepared: Prepared, settings: ModelSettings | undefined): Promise<Prepared> {
+  const model = state.model;
+  if (model.countTokens === undefined) throw new UserError(`Token counting ahead of the request is not supported by ${model.constructor.name}`);
+  const counted = await model.countTokens(prepared.messages, settings, prepared.params);
+  const limits = state.usageLimits!;
+  const usage = state.usage.clone();
+  usage.incr(counted);
+  limits.checkPerRequestInputTokens(counted.inputTokens);
+  limits.checkBeforeRequest(usage);
+  return prepared;
+}
+
 /** Sends `request` to the model. After it runs, `.response` holds the model's answer. */
 export class ModelRequestNode {
   readonly nodeKind = 'model-request' as const;
@@ -227,13 +244,15 @@ export class ModelRequestNode {
     state.runStep += 1;
     state.lastMaxTokens = state.modelSettings?.maxTokens;
     state.usageLimits?.checkBeforeRequest(state.usage);
+    let prepared: Prepared | Promise<Prepared>;
     if (state.capability?.has('beforeModelRequest')) {
-      return applyModelRequestHooks(state, params).then((rc) => {
+      prepared = applyModelRequestHooks(state, params).then((rc) => {
         this.settings = rc.modelSettings;
         return { params: rc.modelRequestParameters, messages: cleanMessageHistory(state.messages) };
       });
-    }
-    return { params, messages: cleanMessageHistory(state.messages) };
+    } else prepared = { params, messages: cleanMessageHistory(state.messages) };
+    if (state.usageLimits?.countTokensBeforeRequest !== true) return prepared;
+    return Promise.resolve(prepared).then((p) => countTokensBeforeRequest(state, p, this.settings === NO_SETTINGS ? state.modelSettings : this.settings));
   }
 
   private finish(state: RunState<any>, response: ModelResponse, counted: boolean): CallToolsNode {
@@ -242,7 +261,11 @@ export class ModelRequestNode {
     if (!counted) state.usage.requests += 1;
     state.usage.incr(response.usage);
     state.messages.push(response);
-    state.usageLimits?.checkTokens(state.usage);
+    const limits = state.usageLimits;
+    if (limits !== undefined) {
+      limits.checkTokens(state.usage);
+      if (limits.perRequestInputTokensLimit !== undefined) limits.checkPerRequestInputTokens(response.usage.inputTokens);
+    }
     this.result = response;
     return new CallToolsNode(response);
   }
@@ -299,6 +322,7 @@ export class ModelRequestNode {
           const u = state.usage.clone();
           u.incr(streamed.usage);
           limits.checkTokens(u);
+          limits.checkPerRequestInputTokens(streamed.usage.inputTokens);
         }
         yield ev;
         if (!finalSent) {

@@ -27,6 +27,81 @@ export function requestTotalTokens(usage: RequestUsage): number {
   return usage.inputTokens + usage.outputTokens;
 }
 
+/**
+ * Adds two request usages into a new one (pydantic-ai's `RequestUsage.__add__`, for summing the
+ * parts of one response); neither argument is changed. `details` entries that are not numbers are skipped.
+ */
+export function addRequestUsage(a: RequestUsage, b: RequestUsage): RequestUsage {
+  const out: RequestUsage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+  const cacheRead = (a.cacheReadTokens ?? 0) + (b.cacheReadTokens ?? 0);
+  const cacheWrite = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0);
+  if (a.cacheReadTokens !== undefined || b.cacheReadTokens !== undefined) out.cacheReadTokens = cacheRead;
+  if (a.cacheWriteTokens !== undefined || b.cacheWriteTokens !== undefined) out.cacheWriteTokens = cacheWrite;
+  if (a.details !== undefined || b.details !== undefined) {
+    const details: Record<string, number> = {};
+    addDetails(details, a.details);
+    addDetails(details, b.details);
+    out.details = details;
+  }
+  return out;
+}
+
+/** Adds each numeric entry of `from` into `into` (entries that are not numbers, e.g. a provider's `null`, are skipped). */
+function addDetails(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  if (from === undefined) return;
+  for (const k in from) {
+    const v = from[k];
+    if (typeof v === 'number') into[k] = (into[k] ?? 0) + v;
+  }
+}
+
+/** Usage shape shared by `RequestUsage` and `RunUsage`. */
+type UsageLike = Pick<RequestUsage, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'details'> & { requests?: number; toolCalls?: number };
+
+/** Whether any count is non-zero, `details` included (pydantic-ai's `has_values()`): an all-zero `details` counts as none. */
+export function usageHasValues(usage: UsageLike): boolean {
+  if (usage.inputTokens || usage.outputTokens || usage.cacheReadTokens || usage.cacheWriteTokens || usage.requests || usage.toolCalls) return true;
+  for (const k in usage.details) if (usage.details[k]) return true;
+  return false;
+}
+
+/**
+ * Fraction of input tokens read from the provider's prompt cache: `cacheReadTokens / inputTokens`,
+ * `0` when there are no input tokens (pydantic-ai's `cache_hit_ratio`).
+ */
+export function usageCacheHitRatio(usage: UsageLike): number {
+  return usage.inputTokens ? (usage.cacheReadTokens ?? 0) / usage.inputTokens : 0;
+}
+
+/** `details` keys never emitted as `gen_ai.usage.details.*`: they would double-count the first-class token attributes. */
+const FIRST_CLASS_TOKEN_DETAIL_KEYS = new Set(['input_tokens', 'output_tokens']);
+
+/**
+ * The usage as OpenTelemetry attributes (pydantic-ai's `opentelemetry_attributes()`):
+ * `gen_ai.usage.input_tokens` / `output_tokens` when non-zero, cache counts as
+ * `gen_ai.usage.cache_creation.input_tokens` / `cache_read.input_tokens` (and, for compatibility,
+ * `gen_ai.usage.details.cache_write_tokens` / `cache_read_tokens`), and each numeric `details` entry,
+ * zero included, as `gen_ai.usage.details.{key}` — except `input_tokens` / `output_tokens`.
+ */
+export function usageOpenTelemetryAttributes(usage: UsageLike): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (usage.inputTokens) out['gen_ai.usage.input_tokens'] = usage.inputTokens;
+  if (usage.outputTokens) out['gen_ai.usage.output_tokens'] = usage.outputTokens;
+  const details: Record<string, unknown> = { ...usage.details };
+  if (usage.cacheWriteTokens) {
+    out['gen_ai.usage.cache_creation.input_tokens'] = usage.cacheWriteTokens;
+    details['cache_write_tokens'] = usage.cacheWriteTokens;
+  }
+  if (usage.cacheReadTokens) {
+    out['gen_ai.usage.cache_read.input_tokens'] = usage.cacheReadTokens;
+    details['cache_read_tokens'] = usage.cacheReadTokens;
+  }
+  for (const [k, v] of Object.entries(details)) {
+    if (!FIRST_CLASS_TOKEN_DETAIL_KEYS.has(k) && typeof v === 'number') out[`gen_ai.usage.details.${k}`] = v;
+  }
+  return out;
+}
+
 /** Plain JSON form of a `RunUsage`. */
 export interface RunUsageData {
   requests: number;
@@ -77,9 +152,7 @@ export class RunUsage {
     this.outputTokens += usage.outputTokens;
     this.cacheReadTokens += usage.cacheReadTokens ?? 0;
     this.cacheWriteTokens += usage.cacheWriteTokens ?? 0;
-    if (usage.details) {
-      for (const [k, v] of Object.entries(usage.details)) this.details[k] = (this.details[k] ?? 0) + v;
-    }
+    if (usage.details) addDetails(this.details, usage.details);
   }
 
   /** Adds another run usage into this one. */
@@ -87,6 +160,29 @@ export class RunUsage {
     this.requests += other.requests;
     this.toolCalls += other.toolCalls;
     this.incr(other);
+  }
+
+  /** A new usage: this one plus `other` (pydantic-ai's `RunUsage.__add__`); neither is changed. A `RequestUsage` counts no requests. */
+  plus(other: RunUsage | RequestUsage): RunUsage {
+    const out = this.clone();
+    if (other instanceof RunUsage) out.add(other);
+    else out.incr(other);
+    return out;
+  }
+
+  /** Whether any count is non-zero; an all-zero `details` counts as none. */
+  hasValues(): boolean {
+    return usageHasValues(this);
+  }
+
+  /** `cacheReadTokens / inputTokens` over the run; `0` when there are no input tokens. */
+  get cacheHitRatio(): number {
+    return usageCacheHitRatio(this);
+  }
+
+  /** The usage as OpenTelemetry attributes; see `usageOpenTelemetryAttributes`. */
+  opentelemetryAttributes(): Record<string, number> {
+    return usageOpenTelemetryAttributes(this);
   }
 
   /** A copy that later changes to this object do not affect. */
@@ -123,7 +219,17 @@ export interface UsageLimitsOptions {
   outputTokensLimit?: number;
   /** Maximum total tokens over the run. */
   totalTokensLimit?: number;
-  /** When true, input tokens are counted before each request (not supported by fake models; ignored). */
+  /**
+   * Maximum input tokens of any one request (not cumulative, unlike `inputTokensLimit`), checked
+   * after each response and while a response streams.
+   */
+  perRequestInputTokensLimit?: number;
+  /**
+   * When true, the model's `countTokens` counts each request's input tokens before it is sent, and
+   * `inputTokensLimit`, `totalTokensLimit` and `perRequestInputTokensLimit` are checked with them
+   * added. Default false. A model without `countTokens` (TestModel and FunctionModel have none, as in
+   * pydantic-ai) makes the run throw `UserError`.
+   */
   countTokensBeforeRequest?: boolean;
 }
 
@@ -134,6 +240,8 @@ export class UsageLimits {
   readonly inputTokensLimit: number | undefined;
   readonly outputTokensLimit: number | undefined;
   readonly totalTokensLimit: number | undefined;
+  readonly perRequestInputTokensLimit: number | undefined;
+  readonly countTokensBeforeRequest: boolean;
 
   constructor(options: UsageLimitsOptions = {}) {
     this.requestLimit = options.requestLimit === null ? undefined : (options.requestLimit ?? 50);
@@ -141,16 +249,20 @@ export class UsageLimits {
     this.inputTokensLimit = options.inputTokensLimit;
     this.outputTokensLimit = options.outputTokensLimit;
     this.totalTokensLimit = options.totalTokensLimit;
+    this.perRequestInputTokensLimit = options.perRequestInputTokensLimit;
+    this.countTokensBeforeRequest = options.countTokensBeforeRequest ?? false;
   }
 
   /** True when any token limit is set. */
   get hasTokenLimits(): boolean {
-    return this.inputTokensLimit !== undefined || this.outputTokensLimit !== undefined || this.totalTokensLimit !== undefined;
+    return this.inputTokensLimit !== undefined || this.outputTokensLimit !== undefined || this.totalTokensLimit !== undefined || this.perRequestInputTokensLimit !== undefined;
   }
 
   /**
-   * Checks, before a request is made, that making it stays within `requestLimit`.
-   * @throws UsageLimitExceeded when `usage.requests + 1` would exceed the limit.
+   * Checks, before a request is made, that making it stays within `requestLimit`, and that the
+   * input and total tokens so far are within their limits (as pydantic-ai's `check_before_request`).
+   * @throws UsageLimitExceeded when `usage.requests + 1` would exceed the limit, or the tokens already do
+   * ("The next request would exceed the inputTokensLimit of 100 (inputTokens=120)").
    */
   checkBeforeRequest(usage: RunUsage): void {
     if (this.requestLimit !== undefined && usage.requests + 1 > this.requestLimit) {
@@ -161,7 +273,30 @@ export class UsageLimits {
         message: `The next request would exceed the requestLimit of ${this.requestLimit} (requests=${usage.requests + 1})`,
       });
     }
-    this.checkTokens(usage);
+    if (this.inputTokensLimit !== undefined && usage.inputTokens > this.inputTokensLimit) {
+      throw new UsageLimitExceeded({
+        limit: 'inputTokensLimit',
+        value: usage.inputTokens,
+        max: this.inputTokensLimit,
+        message: `The next request would exceed the inputTokensLimit of ${this.inputTokensLimit} (inputTokens=${usage.inputTokens})`,
+      });
+    }
+    if (this.totalTokensLimit !== undefined && usage.totalTokens > this.totalTokensLimit) {
+      throw new UsageLimitExceeded({
+        limit: 'totalTokensLimit',
+        value: usage.totalTokens,
+        max: this.totalTokensLimit,
+        message: `The next request would exceed the totalTokensLimit of ${this.totalTokensLimit} (totalTokens=${usage.totalTokens})`,
+      });
+    }
+  }
+
+  /**
+   * Checks one request's input tokens against `perRequestInputTokensLimit`.
+   * @throws UsageLimitExceeded ("Exceeded the perRequestInputTokensLimit of 5 (requestInputTokens=51)").
+   */
+  checkPerRequestInputTokens(requestInputTokens: number): void {
+    checkLimit('perRequestInputTokensLimit', requestInputTokens, this.perRequestInputTokensLimit, 'requestInputTokens');
   }
 
   /**
@@ -185,7 +320,7 @@ export class UsageLimits {
         limit: 'toolCallsLimit',
         value: usage.toolCalls + pending,
         max: this.toolCallsLimit,
-        message: `The next tool call(s) would exceed the toolCallsLimit of ${this.toolCallsLimit} (toolCalls=${usage.toolCalls + pending})`,
+        message: `The next tool call(s) would exceed the toolCallsLimit of ${this.toolCallsLimit} (toolCalls=${usage.toolCalls + pending}).`,
       });
     }
   }

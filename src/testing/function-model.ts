@@ -60,7 +60,7 @@ export type StreamFunctionDef = (messages: ModelMessage[], info: AgentInfo) => A
 export interface FunctionModelOptions {
   /** Function for streamed requests. */
   stream?: StreamFunctionDef;
-  /** Model name. Default `function:{fn name}:{stream fn name}`, as pydantic-ai. */
+  /** Model name. Default `function:{fn name}:{stream fn name}`, as pydantic-ai (a bound method gives its method name, without `bound `). */
   modelName?: string;
   /** Clock for response timestamps. Default: the system clock. */
   now?: () => Date;
@@ -113,6 +113,15 @@ class FunctionStreamedResponse extends StreamedResponse {
 }
 
 /**
+ * A function's name as pydantic-ai's model name uses it: a bound method (`obj.respond.bind(obj)`)
+ * keeps its method name, as a Python bound method does; an anonymous function gives `''`.
+ */
+function functionName(fn: ((...args: never[]) => unknown) | undefined): string {
+  const name = fn?.name ?? '';
+  return name.startsWith('bound ') ? name.slice(6) : name;
+}
+
+/**
  * A model that calls your function for each request. Every call is recorded in `calls`.
  * Exempt from the real-request guard.
  */
@@ -135,7 +144,7 @@ export class FunctionModel implements Model {
     this.streamFn = options.stream;
     const now = options.now;
     this.now = now === undefined ? nowIso : () => now().toISOString();
-    this.modelName = options.modelName ?? `function:${fn?.name ?? ''}:${options.stream?.name ?? ''}`;
+    this.modelName = options.modelName ?? `function:${functionName(fn)}:${functionName(options.stream)}`;
   }
 
   private info(messages: ModelMessage[], settings: ModelSettings | undefined, params: ModelRequestParameters): AgentInfo {
