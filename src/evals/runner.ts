@@ -216,9 +216,11 @@ export async function runEvaluation<I, O, M>(args: {
   const source = new CaseSource(args.cases);
   const cases = source.pulled;
   const repeat = options.repeat ?? 1;
-  if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`repeat must be an integer >= 1, got ${repeat}`);
+  // pydantic-evals' wording ('repeat must be >= 1, got 0'), noting when a value is not an integer
+  const atLeastOne = (label: string, n: number) => `${label} must be >= 1, got ${n}${n >= 1 ? ' (an integer is needed)' : ''}`;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(atLeastOne('repeat', repeat));
   if (options.maxConcurrency !== undefined && !(Number.isInteger(options.maxConcurrency) && options.maxConcurrency >= 1)) {
-    throw new UserError(`maxConcurrency must be an integer >= 1, got ${options.maxConcurrency}`);
+    throw new UserError(atLeastOne('maxConcurrency', options.maxConcurrency));
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UserError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
   const taskName = options.taskName ?? (task.name || 'task');
