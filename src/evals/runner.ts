@@ -81,6 +81,11 @@ export interface EvaluateOptions<I = unknown, O = unknown, M = unknown> {
   retryEvaluators?: RetryOptions;
   /** Shows a progress bar on stderr when it is a TTY and `CI` is not set; default `false`. */
   progress?: boolean;
+  /**
+   * Experiment metadata (model, prompt version, …) stored on the report as `experimentMetadata`
+   * (pydantic-evals' `evaluate(metadata=…)`); default none.
+   */
+  metadata?: Record<string, unknown>;
   /** Makes the hooks for one case. */
   lifecycle?: (c: Case<I, O, M>) => CaseLifecycle<I, O, M>;
   /**
@@ -119,6 +124,7 @@ export function assembleReport<I, O, M>(args: {
   name: string;
   results: Iterable<CaseRunResult<I, O, M> | undefined>;
   interrupted?: boolean;
+  experimentMetadata?: Record<string, unknown> | undefined;
 }): EvaluationReport<I, O, M> {
   const cases: ReportCase<I, O, M>[] = [];
   const failures: ReportCaseFailure<I, O, M>[] = [];
@@ -130,7 +136,14 @@ export function assembleReport<I, O, M>(args: {
     else if (kind === 'failure') failures.push(r as ReportCaseFailure<I, O, M>);
     else cancelled.push(r as ReportCaseCancelled<I, O, M>);
   }
-  return new EvaluationReport<I, O, M>({ name: args.name, cases, failures, cancelled, interrupted: args.interrupted ?? cancelled.length > 0 });
+  return new EvaluationReport<I, O, M>({
+    name: args.name,
+    cases,
+    failures,
+    cancelled,
+    interrupted: args.interrupted ?? cancelled.length > 0,
+    ...(args.experimentMetadata === undefined ? {} : { experimentMetadata: args.experimentMetadata }),
+  });
 }
 
 /**
@@ -239,7 +252,7 @@ export async function runEvaluation<I, O, M>(args: {
   bar?.start(total, 0);
   let next = 0;
   let done = 0;
-  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) }) });
+  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next), experimentMetadata: options.metadata }) });
   const workers = source.lazy && options.maxConcurrency !== undefined ? options.maxConcurrency : Math.max(1, Math.min(options.maxConcurrency ?? total, total));
   // what every run shares
   const shared = { task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans };
@@ -308,7 +321,7 @@ export async function runEvaluation<I, O, M>(args: {
     }
   });
   bar?.stop();
-  return assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) });
+  return assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next), experimentMetadata: options.metadata });
 }
 
 function newProgressBar(taskName: string): ProgressBar {
