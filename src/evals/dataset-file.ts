@@ -81,7 +81,8 @@ export function loadEvaluatorSpec(spec: unknown, registry: ReadonlyMap<string, E
       options = { [cls?.positionalArgument ?? 'value']: value };
     }
   } else {
-    throw new UserError(`Invalid evaluator spec ${JSON.stringify(spec)}: use 'Name', {Name: arg} or {Name: {options}}`);
+    // pydantic-evals: 'Expected a single key' for a mapping of several names
+    throw new UserError(`Invalid evaluator spec ${JSON.stringify(spec)}: Expected a single key; use 'Name', {Name: arg} or {Name: {options}}`);
   }
   const cls = registry.get(name);
   if (!cls) {
