@@ -236,7 +236,8 @@ export async function runEvaluation<I, O, M>(args: {
     throw new UserError(atLeastOne('maxConcurrency', options.maxConcurrency));
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UserError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
-  const taskName = options.taskName ?? (task.name || 'task');
+  // a bound function or partial application (`fn.bind(…)`) is named after `fn`, as pydantic-evals unwraps partials
+  const taskName = options.taskName ?? (task.name.replace(/^(bound )+/, '') || 'task');
   const name = options.name ?? taskName;
   // unlimited concurrency runs everything at once: a lazy source is pulled whole
   if (options.maxConcurrency === undefined) source.drain();
