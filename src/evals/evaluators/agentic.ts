@@ -186,7 +186,7 @@ export interface ArgumentCorrectnessOptions extends EvaluatorOptions {
   expectedArguments: Record<string, unknown>;
   /** `'subset'` (default): every expected top-level key present and equal; `'exact'`: no other keys either. */
   matchMode?: 'exact' | 'subset';
-  /** Which call to inspect: `'first'` (default), `'last'` or a 0-based index. */
+  /** Which call to inspect: `'first'` (default when absent), `'last'` or a 0-based index; anything else (`null`, a negative or out-of-range index) selects no call and fails. */
   occurrence?: 'first' | 'last' | number;
   /** Consider failed attempts; default `false`. */
   includeFailed?: boolean;
@@ -205,7 +205,8 @@ export class ArgumentCorrectness extends Evaluator {
     this.toolName = options.toolName;
     this.expectedArguments = options.expectedArguments;
     this.matchMode = options.matchMode ?? 'subset';
-    this.occurrence = options.occurrence ?? 'first';
+    // only an absent option defaults; an explicit null selects no call, as pydantic-evals' `occurrence=None`
+    this.occurrence = options.occurrence === undefined ? 'first' : options.occurrence;
     this.includeFailed = options.includeFailed ?? false;
   }
   evaluate(ctx: EvaluatorContext): EvaluationReason {
