@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultRenderDuration, defaultRenderDurationDiff, defaultRenderNumber, defaultRenderNumberDiff } from '../render-numbers.js';
+import { renderDuration, renderNumber } from '../render.js';
 
 describe('ported from pydantic-ai tests/evals/test_render_numbers.py', () => {
   // skipped (float-typed integral values, rendered as integers in JavaScript): 0.0, 17347.0, -17347.0, 2.0, 12.0
@@ -95,5 +96,10 @@ describe('ported from pydantic-ai tests/evals/test_render_numbers.py', () => {
   it('test_default_duration_formatters_retain_microsecond_units', () => {
     expect(defaultRenderDuration(0.0001)).toBe('100µs');
     expect(defaultRenderDurationDiff(0.0001, 0.0002)).toBe('+100µs / +100.0%');
+  });
+
+  it('report tables use these formats (renderNumber; renderDuration takes milliseconds)', () => {
+    expect([renderNumber(17348), renderNumber(0.1234), renderNumber(12.5), renderNumber(2398723.123)]).toEqual(['17,348', '0.123', '12.5', '2,398,723.1']);
+    expect([renderDuration(1234.567), renderDuration(123.4567), renderDuration(0.1234567), renderDuration(0)]).toEqual(['1.2s', '123.5ms', '123µs', '0s']);
   });
 });
