@@ -1,0 +1,154 @@
+/**
+ * Ported from pydantic-ai tests/evals/test_otel.py: span-tree queries over spans recorded with
+ * the OpenTelemetry API (pydantic-evals records them with logfire). Query keys are camelCase
+ * (`nameEquals`), as rehearse's `SpanQuery` (`normalizeSpanQuery` and `HasMatchingSpan` also take snake_case).
+ */
+import { context as otelContext, trace, type Attributes } from '@opentelemetry/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collectSpans, ensureEvalTracing } from '../span-collector.js';
+import type { SpanTree } from '../span-tree.js';
+
+const tracer = () => trace.getTracer('ported-test-otel');
+function span<T>(name: string, attributes: Attributes, body: () => T = () => undefined as T): T {
+  const s = tracer().startSpan(name, { attributes });
+  try {
+    return otelContext.with(trace.setSpan(otelContext.active(), s), body);
+  } finally {
+    s.end();
+  }
+}
+
+/** The `span_tree` fixture. */
+async function fixtureTree(): Promise<SpanTree> {
+  const { spanTree } = await collectSpans(async () => {
+    span('root', { level: '0' }, () => {
+      span('child1', { level: '1', type: 'important' }, () => {
+        span('grandchild1', { level: '2', type: 'important' });
+        span('grandchild2', { level: '2', type: 'normal' });
+      });
+      span('child2', { level: '1', type: 'normal' }, () => span('grandchild3', { level: '2', type: 'normal' }));
+    });
+  });
+  return spanTree;
+}
+
+describe('ported from pydantic-ai tests/evals/test_otel.py', () => {
+  let tree: SpanTree;
+  beforeAll(async () => {
+    ensureEvalTracing();
+    tree = await fixtureTree();
+  });
+
+  it('test_context_subtree_concurrent: concurrent tasks get their own trees', async () => {
+    const task1 = collectSpans(async () => {
+      await span('task1', {}, async () => {
+        span('task1_child1', {});
+        await new Promise((r) => setTimeout(r, 5));
+        span('task1_child2', {});
+      });
+    });
+    const task2 = collectSpans(async () => {
+      await span('task2', {}, async () => {
+        await new Promise((r) => setTimeout(r, 2));
+        span('task2_child1', {}, () => span('task2_grandchild', {}));
+      });
+    });
+    const [{ spanTree: tree1 }, { spanTree: tree2 }] = await Promise.all([task1, task2]);
+    expect(tree1.roots.map((r) => r.name)).toEqual(['task1']);
+    expect(new Set(tree1.roots[0]!.children.map((c) => c.name))).toEqual(new Set(['task1_child1', 'task1_child2']));
+    expect(tree1.any((n) => n.name.startsWith('task2'))).toBe(false);
+    expect(tree2.roots.map((r) => r.name)).toEqual(['task2']);
+    expect(tree2.any((n) => n.name.startsWith('task1'))).toBe(false);
+    expect(tree2.roots[0]!.children.map((c) => c.name)).toEqual(['task2_child1']);
+    expect(tree2.roots[0]!.children[0]!.children.map((c) => c.name)).toEqual(['task2_grandchild']);
+  });
+
+  it('test_span_tree_flattened: iteration in start order', () => {
+    expect([...tree]).toHaveLength(6);
+    expect([...tree].map((n) => n.name)).toEqual(['root', 'child1', 'grandchild1', 'grandchild2', 'child2', 'grandchild3']);
+  });
+
+  it('test_span_tree_find_all', () => {
+    expect(new Set(tree.find((n) => n.attributes['type'] === 'important').map((n) => n.name))).toEqual(new Set(['child1', 'grandchild1']));
+    expect(new Set(tree.find((n) => n.attributes['level'] === '2').map((n) => n.name))).toEqual(new Set(['grandchild1', 'grandchild2', 'grandchild3']));
+  });
+
+  it('test_span_tree_any', () => {
+    expect(tree.any((n) => n.name === 'grandchild2')).toBe(true);
+    expect(tree.any((n) => n.name === 'non_existent')).toBe(false);
+    expect(tree.any((n) => n.attributes['type'] === 'important')).toBe(true);
+  });
+
+  it('test_span_node_find_children', () => {
+    const root = tree.roots[0]!;
+    expect(root.name).toBe('root');
+    expect(new Set(root.findChildren((n) => 'level' in n.attributes).map((n) => n.name))).toEqual(new Set(['child1', 'child2']));
+  });
+
+  it('test_span_node_first_child', () => {
+    const root = tree.roots[0]!;
+    expect(root.firstChild((n) => n.attributes['type'] === 'important')?.name).toBe('child1');
+    expect(root.firstChild((n) => n.attributes['non_existent'] === 'value')).toBeUndefined();
+  });
+
+  it('test_span_node_any_child', () => {
+    const root = tree.roots[0]!;
+    expect(root.anyChild((n) => n.attributes['type'] === 'normal')).toBe(true);
+    expect(root.anyChild((n) => n.name === 'non_existent')).toBe(false);
+  });
+
+  it('test_span_node_find_descendants', () => {
+    const root = tree.roots[0]!;
+    expect(new Set(root.findDescendants((n) => n.attributes['level'] === '2').map((n) => n.name))).toEqual(new Set(['grandchild1', 'grandchild2', 'grandchild3']));
+    expect(root.matches({ minDescendantCount: 5, maxDescendantCount: 5 })).toBe(true);
+    expect(root.matches({ minDescendantCount: 4, maxDescendantCount: 4 })).toBe(false);
+    expect(root.matches({ minDescendantCount: 6, maxDescendantCount: 6 })).toBe(false);
+    expect(root.firstChild((n) => n.name === 'child1')!.matches({ minDescendantCount: 2, maxDescendantCount: 2 })).toBe(true);
+  });
+
+  it('test_span_node_matches', () => {
+    const child1 = tree.roots[0]!.firstChild((n) => n.name === 'child1')!;
+    expect(child1.matches({ nameEquals: 'child1' })).toBe(true);
+    expect(child1.matches({ nameEquals: 'child2' })).toBe(false);
+    expect(child1.matches({ hasAttributes: { level: '1', type: 'important' } })).toBe(true);
+    expect(child1.matches({ hasAttributes: { level: '2', type: 'important' } })).toBe(false);
+    expect(child1.matches({ nameEquals: 'child1', hasAttributes: { type: 'important' } })).toBe(true);
+    expect(child1.matches({ nameEquals: 'child1', hasAttributes: { type: 'normal' } })).toBe(false);
+  });
+
+  it('test_span_node_matches_json_serialized_attributes: objects and arrays stored as JSON strings', async () => {
+    const { spanTree } = await collectSpans(async () => {
+      span('span', {
+        dict_attr: JSON.stringify({ foo: 1, bar: { baz: true } }),
+        list_attr: JSON.stringify([1, 2, 3]),
+        str_attr: 'hello',
+        numeric_str: '42',
+        bool_str: 'true',
+        deep_str: '['.repeat(10000) + ']'.repeat(10000),
+      });
+    });
+    const node = spanTree.roots[0]!;
+    expect(node.matches({ hasAttributes: { dict_attr: { foo: 1, bar: { baz: true } } } })).toBe(true);
+    expect(node.matches({ hasAttributes: { dict_attr: { foo: 1, bar: { baz: false } } } })).toBe(false);
+    expect(node.matches({ hasAttributes: { dict_attr: { wrong: 1 } } })).toBe(false);
+    expect(node.matches({ hasAttributes: { list_attr: [1, 2, 3] } })).toBe(true);
+    expect(node.matches({ hasAttributes: { list_attr: [1, 2, 4] } })).toBe(false);
+    expect(node.matches({ hasAttributes: { dict_attr: { foo: 1, bar: { baz: true } }, str_attr: 'hello' } })).toBe(true);
+    expect(node.matches({ hasAttributes: { numeric_str: '42' } })).toBe(true);
+    expect(node.matches({ hasAttributes: { numeric_str: 42 } })).toBe(false);
+    expect(node.matches({ hasAttributes: { bool_str: true } })).toBe(false);
+    expect(node.matches({ hasAttributes: { str_attr: { key: 'val' } } })).toBe(false);
+    expect(node.matches({ hasAttributes: { missing: { key: 'val' } } })).toBe(false);
+    expect(node.matches({ hasAttributes: { deep_str: [1] } })).toBe(false);
+  });
+
+  it('test_span_node_matches_native_sequence_attributes', async () => {
+    const { spanTree } = await collectSpans(async () => {
+      span('span', { seq_attr: [1, 2, 3] });
+    });
+    const node = spanTree.roots[0]!;
+    expect(node.attributes['seq_attr']).toEqual([1, 2, 3]);
+    expect(node.matches({ hasAttributes: { seq_attr: [1, 2, 3] } })).toBe(true);
+    expect(node.matches({ hasAttributes: { seq_attr: [1, 2] } })).toBe(false);
+  });
+});
