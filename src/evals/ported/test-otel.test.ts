@@ -3,7 +3,7 @@
  * the OpenTelemetry API (pydantic-evals records them with logfire). Query keys are camelCase
  * (`nameEquals`), as rehearse's `SpanQuery` (`normalizeSpanQuery` and `HasMatchingSpan` also take snake_case).
  */
-import { context as otelContext, trace, type Attributes } from '@opentelemetry/api';
+import { context as otelContext, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collectSpans, ensureEvalTracing } from '../span-collector.js';
 import type { SpanTree } from '../span-tree.js';
@@ -285,5 +285,107 @@ describe('ported from pydantic-ai tests/evals/test_otel.py', () => {
   it('test_or_cannot_be_mixed', () => {
     // pydantic-evals names its key 'or_'; rehearse's is 'or'
     expect(() => tree.first({ nameEquals: 'child1', or: [{ nameEquals: 'child2' }] })).toThrow("Cannot combine 'or' conditions with other conditions at the same level");
+  });
+
+  const chain = (names: string[]) =>
+    record(() => {
+      const go = (k: number): void => {
+        if (k === names.length) return;
+        span(names[k]!, { depth: k }, () => go(k + 1));
+      };
+      go(0);
+    });
+
+  it('test_span_tree_ancestors_methods', async () => {
+    const t = await chain(['root', 'level1', 'level2', 'level3', 'leaf']);
+    const leaf = t.first((n) => n.name === 'leaf')!;
+    expect(leaf.findAncestors(() => true).map((n) => n.name)).toEqual(['level3', 'level2', 'level1', 'root']);
+    expect(leaf.firstAncestor((n) => n.name === 'level2')?.name).toBe('level2');
+    expect(leaf.anyAncestor((n) => n.name === 'root')).toBe(true);
+    expect(leaf.anyAncestor((n) => n.name === 'non_existent')).toBe(false);
+    expect(leaf.matches({ minDepth: 4, maxDepth: 4 })).toBe(true);
+    expect(leaf.matches({ minDepth: 3, maxDepth: 3 })).toBe(false);
+    expect(leaf.matches({ minDepth: 5, maxDepth: 5 })).toBe(false);
+    expect(leaf.ancestors.map((n) => n.name)).toEqual(['level3', 'level2', 'level1', 'root']);
+    expect(leaf.matches({ someAncestorHas: { nameEquals: 'level1' } })).toBe(true);
+    expect(leaf.matches({ someAncestorHas: { nameEquals: 'level4' } })).toBe(false);
+    expect(leaf.matches({ allAncestorsHave: { nameMatchesRegex: 'level' } })).toBe(false);
+    expect(leaf.matches({ allAncestorsHave: { nameMatchesRegex: 'level|root' } })).toBe(true);
+    expect(leaf.matches({ noAncestorHas: { nameMatchesRegex: 'root' } })).toBe(false);
+    expect(leaf.matches({ noAncestorHas: { nameMatchesRegex: 'abc' } })).toBe(true);
+    expect(leaf.matches({ someAncestorHas: { nameEquals: 'level1' }, stopRecursingWhen: { nameEquals: 'level2' } })).toBe(false);
+    expect(leaf.matches({ allAncestorsHave: { nameMatchesRegex: 'level' }, stopRecursingWhen: { nameEquals: 'level1' } })).toBe(true);
+    expect(leaf.matches({ noAncestorHas: { nameMatchesRegex: 'root' }, stopRecursingWhen: { nameEquals: 'level1' } })).toBe(true);
+  });
+
+  it('test_span_tree_descendants_methods', async () => {
+    // pydantic-evals' leaf is a logfire.info log (a span with depth=4); here a span
+    const t = await chain(['root', 'level1', 'level2', 'level3', 'leaf']);
+    const root = t.roots[0]!;
+    expect(root.findDescendants(() => true).map((n) => n.name)).toEqual(['level1', 'level2', 'level3', 'leaf']);
+    expect(root.firstDescendant((n) => n.name === 'level2')?.name).toBe('level2');
+    expect(root.anyDescendant((n) => n.name === 'leaf')).toBe(true);
+    expect(root.anyDescendant((n) => n.name === 'non_existent')).toBe(false);
+    expect(root.matches({ someDescendantHas: { nameEquals: 'leaf' } })).toBe(true);
+    const level2 = root.firstDescendant((n) => n.name === 'level2')!;
+    expect(level2.matches({ someDescendantHas: { nameEquals: 'leaf' } })).toBe(true);
+    expect(level2.matches({ someDescendantHas: { nameEquals: 'level1' } })).toBe(false);
+    expect(root.matches({ allDescendantsHave: { hasAttributeKeys: ['depth'] } })).toBe(true);
+    expect(root.matches({ someDescendantHas: { hasAttributes: { depth: 3 } } })).toBe(true);
+    expect(root.matches({ allDescendantsHave: { hasAttributes: { depth: 3 } } })).toBe(false);
+    expect(root.matches({ noDescendantHas: { nameEquals: 'non_existent' } })).toBe(true);
+    const level1 = root.firstDescendant((n) => n.name === 'level1')!;
+    expect(level1.matches({ noDescendantHas: { nameEquals: 'level1' } })).toBe(true);
+    expect(level1.matches({ noDescendantHas: { nameEquals: 'level2' } })).toBe(false);
+    expect(root.matches({ someDescendantHas: { nameEquals: 'leaf', hasAttributes: { depth: 4 } } })).toBe(true);
+    const logical = { someDescendantHas: { and: [{ nameContains: 'level' }, { hasAttributes: { depth: 2 } }] } };
+    expect(root.matches(logical)).toBe(true);
+    expect(root.firstDescendant((n) => n.name === 'level3')!.matches(logical)).toBe(false);
+    const negated = { noDescendantHas: { not: { hasAttributes: { depth: 4 } } } };
+    expect(root.matches(negated)).toBe(false);
+    const leaf = root.firstDescendant((n) => n.name === 'leaf')!;
+    expect(leaf.matches(negated)).toBe(true);
+    expect(leaf.matches({ noDescendantHas: { hasAttributes: { depth: 4 } } })).toBe(true);
+    expect(root.matches({ someDescendantHas: { nameEquals: 'leaf' }, stopRecursingWhen: { nameEquals: 'level2' } })).toBe(false);
+    expect(root.matches({ allDescendantsHave: { hasAttributeKeys: ['depth'] }, stopRecursingWhen: { nameEquals: 'level2' } })).toBe(true);
+    expect(root.matches({ noDescendantHas: { nameEquals: 'leaf' }, stopRecursingWhen: { nameEquals: 'level3' } })).toBe(true);
+  });
+
+  // test_log_levels_and_exceptions, test_context_subtree_custom_tracer_provider_without_add_span_processor,
+  // test_context_subtree_not_configured, test_span_tree_repr, test_span_node_repr: skipped, logfire and Python repr specifics
+
+  /** Spans with each status: unset, ok (set explicitly), error (a thrown error recorded). */
+  const withStatuses = (parent: boolean) =>
+    record(() => {
+      const body = () => {
+        span('unset_span', {});
+        const ok = tracer().startSpan('ok_span');
+        ok.setStatus({ code: SpanStatusCode.OK });
+        ok.end();
+        const err = tracer().startSpan('error_span');
+        err.recordException(new Error('boom'));
+        err.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+        err.end();
+      };
+      if (parent) span('parent', {}, body);
+      else body();
+    });
+
+  it('test_span_node_status_captured', async () => {
+    const t = await withStatuses(false);
+    expect(Object.fromEntries([...t].map((n) => [n.name, n.status]))).toEqual({ unset_span: 'unset', ok_span: 'ok', error_span: 'error' });
+  });
+
+  it('test_span_query_has_status', async () => {
+    const t = await withStatuses(true);
+    expect(t.find({ hasStatus: 'error' }).map((n) => n.name)).toEqual(['error_span']);
+    expect(t.find({ hasStatus: 'ok' }).map((n) => n.name)).toEqual(['ok_span']);
+    expect(t.find({ hasStatus: 'unset' }).map((n) => n.name)).toEqual(['parent', 'unset_span']);
+    expect(t.any({ nameEquals: 'error_span', hasStatus: 'error' })).toBe(true);
+    expect(t.any({ nameEquals: 'unset_span', hasStatus: 'error' })).toBe(false);
+    expect(t.find({ not: { hasStatus: 'error' } }).map((n) => n.name)).toEqual(['parent', 'unset_span', 'ok_span']);
+    const parent = t.first({ nameEquals: 'parent' })!;
+    expect(parent.matches({ someChildHas: { hasStatus: 'error' } })).toBe(true);
+    expect(parent.matches({ noChildHas: { hasStatus: 'error' } })).toBe(false);
   });
 });
