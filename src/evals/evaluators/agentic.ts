@@ -9,7 +9,8 @@
 import type { EvaluatorContext } from '../evaluator-context.js';
 import { Evaluator, type EvaluationReason, type EvaluatorOptions } from '../evaluator.js';
 import type { SpanNode } from '../span-tree.js';
-import { deepEqual, reprValue } from './common.js';
+import { deepEqual } from './common.js';
+import { pyRepr } from './py-repr.js';
 
 interface ToolCallInfo {
   name: string;
@@ -221,7 +222,7 @@ export class ArgumentCorrectness extends Evaluator {
       return {
         value: false,
         reason:
-          `Tool '${this.toolName}' was called ${matches.length} time(s); occurrence=${reprValue(o)} does not select any of them ` +
+          `Tool '${this.toolName}' was called ${matches.length} time(s); occurrence=${pyRepr(o)} does not select any of them ` +
           `(must be 'first', 'last', or a 0-based index; negative ints are not supported).`,
       };
     }
@@ -235,17 +236,17 @@ export class ArgumentCorrectness extends Evaluator {
       return { value: false, reason: `Tool '${this.toolName}' arguments could not be parsed as JSON: ${(e as Error).message}` };
     }
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) {
-      return { value: false, reason: `Tool '${this.toolName}' arguments are not a JSON object: ${reprValue(actual)}` };
+      return { value: false, reason: `Tool '${this.toolName}' arguments are not a JSON object: ${pyRepr(actual)}` };
     }
     const act = actual as Record<string, unknown>;
     const diffs: string[] = [];
     for (const [k, v] of Object.entries(this.expectedArguments)) {
       if (!(k in act)) diffs.push(`missing key '${k}'`);
-      else if (!deepEqual(act[k], v)) diffs.push(`key '${k}': expected ${reprValue(v)}, got ${reprValue(act[k])}`);
+      else if (!deepEqual(act[k], v)) diffs.push(`key '${k}': expected ${pyRepr(v)}, got ${pyRepr(act[k])}`);
     }
     if (this.matchMode === 'exact') {
       for (const k of Object.keys(act)) {
-        if (!(k in this.expectedArguments)) diffs.push(`unexpected key '${k}' with value ${reprValue(act[k])}`);
+        if (!(k in this.expectedArguments)) diffs.push(`unexpected key '${k}' with value ${pyRepr(act[k])}`);
       }
     }
     return diffs.length

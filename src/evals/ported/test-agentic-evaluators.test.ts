@@ -305,6 +305,8 @@ describe('ported from pydantic-ai tests/evals/test_agentic_evaluators.py', () =>
     const result = new ArgumentCorrectness({ toolName: 'search', expectedArguments: { q: 'cats' } }).evaluate(ctx([search('[1, 2, 3]')]));
     expect(result.value).toBe(false);
     expect(result.reason).toContain('not a JSON object');
+    // the value as Python's repr shows it
+    expect(result.reason).toBe("Tool 'search' arguments are not a JSON object: [1, 2, 3]");
   });
 
   it('test_argument_correctness_v2_span_also_works', () => {
@@ -317,6 +319,7 @@ describe('ported from pydantic-ai tests/evals/test_agentic_evaluators.py', () =>
     );
     expect(result.value).toBe(false);
     expect(result.reason).toContain("key 'filters'");
+    expect(result.reason).toBe("Tool 'search' argument mismatch: key 'filters': expected {'status': 'open'}, got {'status': 'open', 'priority': 'high'}");
   });
 
   it('test_argument_correctness_no_span_tree', () => {
