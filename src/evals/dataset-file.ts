@@ -81,7 +81,8 @@ export function loadEvaluatorSpec(spec: unknown, registry: ReadonlyMap<string, E
       options = { [cls?.positionalArgument ?? 'value']: value };
     }
   } else {
-    throw new UserError(`Invalid evaluator spec ${JSON.stringify(spec)}: use 'Name', {Name: arg} or {Name: {options}}`);
+    // pydantic-evals: 'Expected a single key' for a mapping of several names
+    throw new UserError(`Invalid evaluator spec ${JSON.stringify(spec)}: Expected a single key; use 'Name', {Name: arg} or {Name: {options}}`);
   }
   const cls = registry.get(name);
   if (!cls) {
@@ -97,8 +98,19 @@ export function loadEvaluatorSpec(spec: unknown, registry: ReadonlyMap<string, E
   }
 }
 
-/** Registry of evaluator classes by serialization name. */
+/**
+ * Registry of evaluator classes by serialization name; a custom class overrides a built-in of its name.
+ * @throws UserError when two different custom classes share a name.
+ */
 export function buildRegistry(builtins: readonly EvaluatorClass[], custom: readonly EvaluatorClass[] = []): Map<string, EvaluatorClass> {
+  const customByName = new Map<string, EvaluatorClass>();
+  for (const c of custom) {
+    const name = c.evaluatorName ?? c.name;
+    const seen = customByName.get(name);
+    // two different classes under one name (pydantic-evals: 'Duplicate evaluator class name')
+    if (seen !== undefined && seen !== c) throw new UserError(`Duplicate evaluator class name: '${name}'`);
+    customByName.set(name, c);
+  }
   const m = new Map<string, EvaluatorClass>();
   for (const c of [...builtins, ...custom]) m.set(c.evaluatorName ?? c.name, c);
   return m;

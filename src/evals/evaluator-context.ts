@@ -55,6 +55,11 @@ export class EvaluatorContext<I = unknown, O = unknown, M = unknown> {
     return spans ?? (this.spans = new SpanTree());
   }
 
+  /** Task wall time in seconds (`durationMs / 1000`), as pydantic-evals' `duration`. */
+  get duration(): number {
+    return this.durationMs / 1000;
+  }
+
   /** Whether a span tree was recorded. */
   get hasSpanTree(): boolean {
     return !(this.spans instanceof SpanTreeRecordingError);

@@ -10,7 +10,7 @@ describe('rehearse/evals public API', () => {
         'IsInstance', 'LLMJudge', 'MatchesSchema', 'MaxDuration', 'MaxModelRequests', 'MaxToolCalls', 'SpanNode', 'SpanTree',
         'SpanTreeRecordingError', 'TRAJECTORY_ATTRIBUTE', 'ToolCorrectness', 'TrajectoryMatch', 'UsageBudget', 'agentTask', 'assembleReport',
         'averageAggregates', 'averageCases', 'buildJudgePrompt', 'caseStatistics', 'checkReport', 'checkUsageBudget', 'compareCaseStatistics',
-        'costOf', 'defineEval', 'describeThrown', 'ensureEvalTracing', 'evalSpanProcessor', 'fisherExactTwoSided', 'getDefaultJudgeModel',
+        'costOf', 'defaultRenderDuration', 'defaultRenderDurationDiff', 'defaultRenderNumber', 'defaultRenderNumberDiff', 'defaultRenderPercentage', 'defineEval', 'describeThrown', 'ensureEvalTracing', 'evalSpanProcessor', 'fisherExactTwoSided', 'getDefaultJudgeModel',
         'groupEvaluationResults', 'incrementEvalMetric', 'isEvalSuite', 'judgeOutput', 'meanInterval', 'normalizeSpanQuery', 'notStartedReport',
         'planRun', 'renderDuration', 'renderNumber', 'renderReport', 'reportToJUnitXml', 'reportsToJUnitXml', 'resultKind', 'runCase',
         'runEvaluation', 'runEvaluator', 'runPassed', 'setDefaultJudgeModel', 'setEvalAttribute', 'stringifySafe', 'toJsonSafe',

@@ -17,7 +17,7 @@ export type {
 } from './evaluator.js';
 export { EvaluatorContext } from './evaluator-context.js';
 export { Contains, Equals, EqualsExpected, HasMatchingSpan, IsInstance, MatchesSchema, MaxDuration } from './evaluators/common.js';
-export type { ContainsOptions } from './evaluators/common.js';
+export type { ContainsOptions, DurationParts } from './evaluators/common.js';
 export { ArgumentCorrectness, MaxModelRequests, MaxToolCalls, ToolCorrectness, TrajectoryMatch } from './evaluators/agentic.js';
 export type {
   ArgumentCorrectnessOptions,
@@ -43,6 +43,7 @@ export type { CaseFailureStatus, EvaluationReportData, ReportCase, ReportCaseCan
 export { averageAggregates, averageCases } from './aggregate.js';
 export type { ReportCaseAggregate } from './aggregate.js';
 export { renderDuration, renderNumber, renderReport } from './render.js';
+export { defaultRenderDuration, defaultRenderDurationDiff, defaultRenderNumber, defaultRenderNumberDiff, defaultRenderPercentage } from './render-numbers.js';
 export type { RenderOptions } from './render.js';
 export { reportToJUnitXml, reportsToJUnitXml } from './junit.js';
 export type { JUnitOptions } from './junit.js';

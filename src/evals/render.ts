@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import { averageCases, type ReportCaseAggregate } from './aggregate.js';
 import type { EvaluationReport, ReportCase, ReportCaseFailure } from './report.js';
 import { renderCancelled, renderComparison, renderStatistics } from './render-stats.js';
+import { defaultRenderDuration, defaultRenderNumber } from './render-numbers.js';
 import { newTable } from './table.js';
 import { trajectoryFromAttributes } from './trajectory.js';
 
@@ -51,19 +52,17 @@ export interface RenderOptions {
 
 const EMPTY = '-';
 
-/** Renders a number: integers as is, others with up to 3 decimals. */
+/**
+ * Renders a number as pydantic-evals' `default_render_number`: integers with thousands
+ * separators (`17,348`), others with at least one decimal and 3 significant figures (`0.123`, `12.5`).
+ */
 export function renderNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  const abs = Math.abs(v);
-  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  return v.toFixed(digits);
+  return defaultRenderNumber(v);
 }
 
-/** Renders milliseconds as `µs`, `ms` or `s`. */
+/** Renders milliseconds as pydantic-evals' `default_render_duration` (seconds): `123µs`, `12.3ms`, `1.2s`, `1,234.6s`. */
 export function renderDuration(ms: number): string {
-  if (ms < 1) return `${Math.round(ms * 1000)}µs`;
-  if (ms < 1000) return `${ms.toFixed(1)}ms`;
-  return `${(ms / 1000).toFixed(2)}s`;
+  return defaultRenderDuration(ms / 1000);
 }
 
 function renderPercent(v: number): string {

@@ -62,6 +62,7 @@ describe('EvaluationReport', () => {
     expect(new EvaluationReport({ name: 'empty' }).averages()).toBeUndefined();
   });
 
+  // durations as pydantic-evals' default_render_duration (test_render_numbers.py: 1.234567 s → '1.2s')
   it('renders a summary table', () => {
     expect(current.render()).toMatchInlineSnapshot(`
       "Evaluation Summary: qa
@@ -70,7 +71,7 @@ describe('EvaluationReport', () => {
       ├──────────┼─────────────────┼──────────────────────────────────────┼────────────────┼────────────┼──────────────────────┼──────────┤
       │ alpha    │ accuracy: 0.750 │ tone: formal                         │ requests: 2    │ ✔✗         │ -                    │ 12.5ms   │
       ├──────────┼─────────────────┼──────────────────────────────────────┼────────────────┼────────────┼──────────────────────┼──────────┤
-      │ beta     │ accuracy: 1     │ tone: casual                         │ requests: 1    │ ✔✔         │ -                    │ 1.50s    │
+      │ beta     │ accuracy: 1     │ tone: casual                         │ requests: 1    │ ✔✔         │ -                    │ 1.5s     │
       ├──────────┼─────────────────┼──────────────────────────────────────┼────────────────┼────────────┼──────────────────────┼──────────┤
       │ gamma    │ -               │ -                                    │ -              │ -          │ Judge: Error: no key │ 10.0ms   │
       ├──────────┼─────────────────┼──────────────────────────────────────┼────────────────┼────────────┼──────────────────────┼──────────┤

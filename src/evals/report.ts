@@ -101,6 +101,8 @@ export interface EvaluationReportData<I = unknown, O = unknown, M = unknown> {
   interrupted?: boolean;
   /** Per-case statistics when the cases were repeated (written by `toJSON`, ignored by `fromJSON`). */
   statistics?: CaseStatistics[];
+  /** `EvaluateOptions.metadata`, when given. */
+  experimentMetadata?: Record<string, unknown>;
 }
 
 /** The result of `dataset.evaluate(...)`. */
@@ -112,6 +114,8 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
   readonly cancelled: ReportCaseCancelled<I, O, M>[];
   /** `true` when an abort stopped the run early; `cancelled` then lists what did not finish. */
   readonly interrupted: boolean;
+  /** The `metadata` given to `evaluate` (pydantic-evals' `experiment_metadata`); `undefined` when none. */
+  readonly experimentMetadata: Record<string, unknown> | undefined;
 
   constructor(init: {
     name: string;
@@ -119,12 +123,14 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
     failures?: ReportCaseFailure<I, O, M>[];
     cancelled?: ReportCaseCancelled<I, O, M>[];
     interrupted?: boolean;
+    experimentMetadata?: Record<string, unknown> | undefined;
   }) {
     this.name = init.name;
     this.cases = init.cases ?? [];
     this.failures = init.failures ?? [];
     this.cancelled = init.cancelled ?? [];
     this.interrupted = init.interrupted ?? this.cancelled.length > 0;
+    this.experimentMetadata = init.experimentMetadata;
   }
 
   /** Whether any case was run more than once (`repeat > 1`). */
@@ -222,6 +228,7 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
       cancelled: this.cancelled,
       ...(this.interrupted ? { interrupted: true } : {}),
       ...(this.repeated ? { statistics: this.statistics() } : {}),
+      ...(this.experimentMetadata === undefined ? {} : { experimentMetadata: this.experimentMetadata }),
     }) as EvaluationReportData<I, O, M>;
   }
 
@@ -237,6 +244,7 @@ export class EvaluationReport<I = unknown, O = unknown, M = unknown> {
       failures: d.failures ?? [],
       cancelled: d.cancelled ?? [],
       interrupted: d.interrupted ?? false,
+      ...(d.experimentMetadata === undefined ? {} : { experimentMetadata: d.experimentMetadata }),
     });
   }
 }

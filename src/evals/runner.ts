@@ -81,6 +81,11 @@ export interface EvaluateOptions<I = unknown, O = unknown, M = unknown> {
   retryEvaluators?: RetryOptions;
   /** Shows a progress bar on stderr when it is a TTY and `CI` is not set; default `false`. */
   progress?: boolean;
+  /**
+   * Experiment metadata (model, prompt version, …) stored on the report as `experimentMetadata`
+   * (pydantic-evals' `evaluate(metadata=…)`); default none.
+   */
+  metadata?: Record<string, unknown>;
   /** Makes the hooks for one case. */
   lifecycle?: (c: Case<I, O, M>) => CaseLifecycle<I, O, M>;
   /**
@@ -119,6 +124,7 @@ export function assembleReport<I, O, M>(args: {
   name: string;
   results: Iterable<CaseRunResult<I, O, M> | undefined>;
   interrupted?: boolean;
+  experimentMetadata?: Record<string, unknown> | undefined;
 }): EvaluationReport<I, O, M> {
   const cases: ReportCase<I, O, M>[] = [];
   const failures: ReportCaseFailure<I, O, M>[] = [];
@@ -130,7 +136,14 @@ export function assembleReport<I, O, M>(args: {
     else if (kind === 'failure') failures.push(r as ReportCaseFailure<I, O, M>);
     else cancelled.push(r as ReportCaseCancelled<I, O, M>);
   }
-  return new EvaluationReport<I, O, M>({ name: args.name, cases, failures, cancelled, interrupted: args.interrupted ?? cancelled.length > 0 });
+  return new EvaluationReport<I, O, M>({
+    name: args.name,
+    cases,
+    failures,
+    cancelled,
+    interrupted: args.interrupted ?? cancelled.length > 0,
+    ...(args.experimentMetadata === undefined ? {} : { experimentMetadata: args.experimentMetadata }),
+  });
 }
 
 /**
@@ -216,12 +229,15 @@ export async function runEvaluation<I, O, M>(args: {
   const source = new CaseSource(args.cases);
   const cases = source.pulled;
   const repeat = options.repeat ?? 1;
-  if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`repeat must be an integer >= 1, got ${repeat}`);
+  // pydantic-evals' wording ('repeat must be >= 1, got 0'), noting when a value is not an integer
+  const atLeastOne = (label: string, n: number) => `${label} must be >= 1, got ${n}${n >= 1 ? ' (an integer is needed)' : ''}`;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(atLeastOne('repeat', repeat));
   if (options.maxConcurrency !== undefined && !(Number.isInteger(options.maxConcurrency) && options.maxConcurrency >= 1)) {
-    throw new UserError(`maxConcurrency must be an integer >= 1, got ${options.maxConcurrency}`);
+    throw new UserError(atLeastOne('maxConcurrency', options.maxConcurrency));
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UserError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
-  const taskName = options.taskName ?? (task.name || 'task');
+  // a bound function or partial application (`fn.bind(…)`) is named after `fn`, as pydantic-evals unwraps partials
+  const taskName = options.taskName ?? (task.name.replace(/^(bound )+/, '') || 'task');
   const name = options.name ?? taskName;
   // unlimited concurrency runs everything at once: a lazy source is pulled whole
   if (options.maxConcurrency === undefined) source.drain();
@@ -237,7 +253,7 @@ export async function runEvaluation<I, O, M>(args: {
   bar?.start(total, 0);
   let next = 0;
   let done = 0;
-  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) }) });
+  options.onStart?.({ snapshot: () => assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next), experimentMetadata: options.metadata }) });
   const workers = source.lazy && options.maxConcurrency !== undefined ? options.maxConcurrency : Math.max(1, Math.min(options.maxConcurrency ?? total, total));
   // what every run shares
   const shared = { task, taskName, evaluators, options, signal, recordingError, tracer, quietSpans };
@@ -306,7 +322,7 @@ export async function runEvaluation<I, O, M>(args: {
     }
   });
   bar?.stop();
-  return assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next) });
+  return assembleReport({ name, results: withNotStarted(results, source.drain().pulled, repeat, next), experimentMetadata: options.metadata });
 }
 
 function newProgressBar(taskName: string): ProgressBar {

@@ -9,7 +9,8 @@
 import type { EvaluatorContext } from '../evaluator-context.js';
 import { Evaluator, type EvaluationReason, type EvaluatorOptions } from '../evaluator.js';
 import type { SpanNode } from '../span-tree.js';
-import { deepEqual, reprValue } from './common.js';
+import { deepEqual } from './common.js';
+import { pyRepr } from './py-repr.js';
 
 interface ToolCallInfo {
   name: string;
@@ -186,7 +187,7 @@ export interface ArgumentCorrectnessOptions extends EvaluatorOptions {
   expectedArguments: Record<string, unknown>;
   /** `'subset'` (default): every expected top-level key present and equal; `'exact'`: no other keys either. */
   matchMode?: 'exact' | 'subset';
-  /** Which call to inspect: `'first'` (default), `'last'` or a 0-based index. */
+  /** Which call to inspect: `'first'` (default when absent), `'last'` or a 0-based index; anything else (`null`, a negative or out-of-range index) selects no call and fails. */
   occurrence?: 'first' | 'last' | number;
   /** Consider failed attempts; default `false`. */
   includeFailed?: boolean;
@@ -205,7 +206,8 @@ export class ArgumentCorrectness extends Evaluator {
     this.toolName = options.toolName;
     this.expectedArguments = options.expectedArguments;
     this.matchMode = options.matchMode ?? 'subset';
-    this.occurrence = options.occurrence ?? 'first';
+    // only an absent option defaults; an explicit null selects no call, as pydantic-evals' `occurrence=None`
+    this.occurrence = options.occurrence === undefined ? 'first' : options.occurrence;
     this.includeFailed = options.includeFailed ?? false;
   }
   evaluate(ctx: EvaluatorContext): EvaluationReason {
@@ -220,7 +222,7 @@ export class ArgumentCorrectness extends Evaluator {
       return {
         value: false,
         reason:
-          `Tool '${this.toolName}' was called ${matches.length} time(s); occurrence=${reprValue(o)} does not select any of them ` +
+          `Tool '${this.toolName}' was called ${matches.length} time(s); occurrence=${pyRepr(o)} does not select any of them ` +
           `(must be 'first', 'last', or a 0-based index; negative ints are not supported).`,
       };
     }
@@ -234,17 +236,17 @@ export class ArgumentCorrectness extends Evaluator {
       return { value: false, reason: `Tool '${this.toolName}' arguments could not be parsed as JSON: ${(e as Error).message}` };
     }
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) {
-      return { value: false, reason: `Tool '${this.toolName}' arguments are not a JSON object: ${reprValue(actual)}` };
+      return { value: false, reason: `Tool '${this.toolName}' arguments are not a JSON object: ${pyRepr(actual)}` };
     }
     const act = actual as Record<string, unknown>;
     const diffs: string[] = [];
     for (const [k, v] of Object.entries(this.expectedArguments)) {
       if (!(k in act)) diffs.push(`missing key '${k}'`);
-      else if (!deepEqual(act[k], v)) diffs.push(`key '${k}': expected ${reprValue(v)}, got ${reprValue(act[k])}`);
+      else if (!deepEqual(act[k], v)) diffs.push(`key '${k}': expected ${pyRepr(v)}, got ${pyRepr(act[k])}`);
     }
     if (this.matchMode === 'exact') {
       for (const k of Object.keys(act)) {
-        if (!(k in this.expectedArguments)) diffs.push(`unexpected key '${k}' with value ${reprValue(act[k])}`);
+        if (!(k in this.expectedArguments)) diffs.push(`unexpected key '${k}' with value ${pyRepr(act[k])}`);
       }
     }
     return diffs.length

@@ -9,6 +9,7 @@ import { UserError } from '../../runtime/index.js';
 import type { EvaluatorContext } from '../evaluator-context.js';
 import { Evaluator, type EvaluationReason, type EvaluatorOptions } from '../evaluator.js';
 import { normalizeSpanQuery, type SpanQuery } from '../span-tree.js';
+import { isPlainRecord, pyRepr, truncateMiddle, truncatedPyRepr } from './py-repr.js';
 
 /** Structural equality as Python's `==` on JSON-like data (key order ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -33,13 +34,6 @@ export function reprValue(value: unknown): string {
   } catch {
     return String(value);
   }
-}
-
-function truncatedRepr(value: unknown, maxLength = 100): string {
-  const r = reprValue(value);
-  if (r.length <= maxLength) return r;
-  const half = Math.floor(maxLength / 2);
-  return `${r.slice(0, half)}...${r.slice(r.length - half)}`;
 }
 
 /** Checks `output` deep-equals `value`. Returns a boolean. */
@@ -95,49 +89,73 @@ export class Contains extends Evaluator {
   }
   evaluate(ctx: EvaluatorContext): EvaluationReason {
     const output = ctx.output;
-    let failure: string | undefined;
     if (this.asStrings || (typeof this.value === 'string' && typeof output === 'string')) {
-      let out = typeof output === 'string' ? output : reprOrString(output);
-      let exp = typeof this.value === 'string' ? this.value : reprOrString(this.value);
+      let out = typeof output === 'string' ? output : pyStr(output);
+      let exp = typeof this.value === 'string' ? this.value : pyStr(this.value);
       if (!this.caseSensitive) {
         out = out.toLowerCase();
         exp = exp.toLowerCase();
       }
-      if (!out.includes(exp)) {
-        failure = `Output string ${truncatedRepr(out)} does not contain expected string ${truncatedRepr(exp)}`;
-      }
-      return failure === undefined ? { value: true } : { value: false, reason: failure };
+      if (out.includes(exp)) return { value: true };
+      return { value: false, reason: `Output string ${truncatedPyRepr(out)} does not contain expected string ${truncatedPyRepr(exp)}` };
     }
-    if (typeof output === 'object' && output !== null && !Array.isArray(output)) {
-      const dict = output as Record<string, unknown>;
-      if (typeof this.value === 'object' && this.value !== null && !Array.isArray(this.value)) {
-        for (const [k, v] of Object.entries(this.value)) {
-          if (!(k in dict)) {
-            failure = `Output does not contain expected key ${truncatedRepr(k, 30)}`;
-            break;
-          }
-          if (!deepEqual(dict[k], v)) {
-            failure = `Output has different value for key ${truncatedRepr(k, 30)}: ${truncatedRepr(dict[k])} != ${truncatedRepr(v)}`;
-            break;
-          }
-        }
-      } else if (!(typeof this.value === 'string' || typeof this.value === 'number') || !(String(this.value) in dict)) {
-        failure = `Output ${truncatedRepr(output, 200)} does not contain provided value as a key`;
-      }
-    } else if (Array.isArray(output)) {
-      if (!output.some((x) => deepEqual(x, this.value))) {
-        failure = `Output ${truncatedRepr(output, 200)} does not contain provided value`;
-      }
-    } else {
-      failure = `Containment check failed: cannot check whether ${typeof output === 'string' ? 'a string' : reprValue(output)} contains ${reprValue(this.value)}`;
-    }
+    const failure = containmentFailure(output, this.value);
     return failure === undefined ? { value: true } : { value: false, reason: failure };
   }
 }
 
-function reprOrString(v: unknown): string {
-  return typeof v === 'object' && v !== null ? reprValue(v) : String(v);
+/** Python's `str()` of a non-string: containers as their repr, scalars as JavaScript prints them. */
+function pyStr(v: unknown): string {
+  return typeof v === 'object' && v !== null ? pyRepr(v) : String(v);
 }
+
+/** The key/value pairs of a dict-like output: a plain object, a Map, or a class instance with fields (a dataclass). */
+function dictView(output: object): { has(k: unknown): boolean; get(k: unknown): unknown; repr(): string } | undefined {
+  if (output instanceof Map) return { has: (k) => output.has(k), get: (k) => output.get(k), repr: () => pyRepr(output) };
+  if (Array.isArray(output) || Symbol.iterator in output) return undefined;
+  const plain = isPlainRecord(output);
+  // a class instance with no own fields is not model-like: pydantic-evals' `in` raises for it
+  if (!plain && Object.keys(output).length === 0) return undefined;
+  const rec = output as Record<string, unknown>;
+  const keyOf = (k: unknown) => (typeof k === 'string' || typeof k === 'number' ? String(k) : undefined);
+  return {
+    has: (k) => keyOf(k) !== undefined && (plain ? Object.hasOwn(rec, keyOf(k)!) : keyOf(k)! in rec),
+    get: (k) => rec[keyOf(k)!],
+    // pydantic-evals dumps a model/dataclass to a dict before reporting it
+    repr: () => pyRepr(plain ? rec : { ...rec }),
+  };
+}
+
+/** The failure reason of `value in output` for a non-string check, or `undefined` when contained. */
+function containmentFailure(output: unknown, value: unknown): string | undefined {
+  if (typeof output === 'string') {
+    return `Containment check failed: 'in <string>' requires string as left operand, not ${typeNames(value)[0] ?? typeof value}`;
+  }
+  if (typeof output !== 'object' || output === null) {
+    return `Containment check failed: argument of type '${typeNames(output)[0] ?? typeof output}' is not iterable`;
+  }
+  const dict = dictView(output);
+  if (dict !== undefined) {
+    if (isPlainRecord(value) || value instanceof Map) {
+      const expected: Iterable<[unknown, unknown]> = value instanceof Map ? value : Object.entries(value);
+      for (const [k, v] of expected) {
+        if (!dict.has(k)) return `Output does not contain expected key ${truncatedPyRepr(k, 30)}`;
+        const actual = dict.get(k);
+        if (!deepEqual(actual, v)) {
+          return `Output has different value for key ${truncatedPyRepr(k, 30)}: ${truncatedPyRepr(actual)} != ${truncatedPyRepr(v)}`;
+        }
+      }
+      return undefined;
+    }
+    return dict.has(value) ? undefined : `Output ${truncateMiddle(dict.repr(), 200)} does not contain provided value as a key`;
+  }
+  if (Array.isArray(output) || Symbol.iterator in output) {
+    for (const item of output as Iterable<unknown>) if (deepEqual(item, value)) return undefined;
+    return `Output ${truncatedPyRepr(output, 200)} does not contain provided value`;
+  }
+  return `Containment check failed: argument of type '${typeNames(output)[0] ?? 'Object'}' is not iterable`;
+}
+
 
 /** Names of the classes along a value's prototype chain (`Number`, `Object` for 3). */
 export function typeNames(value: unknown): string[] {
@@ -223,16 +241,59 @@ export class MatchesSchema extends Evaluator {
   }
 }
 
-/** Checks the task took at most `seconds` (compared with `ctx.durationMs`). */
+/**
+ * A span of time given by parts, as Python's `timedelta(days=…, milliseconds=…)`: every part
+ * optional, summed; each a finite number.
+ */
+export interface DurationParts {
+  days?: number;
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+  milliseconds?: number;
+  microseconds?: number;
+}
+
+const DURATION_PART_SECONDS: Readonly<Record<keyof DurationParts, number>> = {
+  days: 86_400,
+  hours: 3_600,
+  minutes: 60,
+  seconds: 1,
+  milliseconds: 1e-3,
+  microseconds: 1e-6,
+};
+
+/** Total seconds of a number of seconds or of `DurationParts`; `NaN` for anything else. */
+function totalSeconds(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (!isPlainRecord(value)) return Number.NaN;
+  let total = 0;
+  for (const [k, v] of Object.entries(value)) {
+    const unit = (DURATION_PART_SECONDS as Record<string, number>)[k];
+    if (unit === undefined || typeof v !== 'number' || !Number.isFinite(v)) return Number.NaN;
+    total += v * unit;
+  }
+  return total;
+}
+
+/**
+ * Checks the task took at most `seconds` (compared with `ctx.durationMs`). `seconds` is a
+ * number of seconds or `DurationParts` (pydantic-evals' `timedelta`), stored as total seconds.
+ * @throws UserError when `seconds` is negative, NaN, or not one of those shapes.
+ */
 export class MaxDuration extends Evaluator {
   static readonly positionalArgument = 'seconds';
+  /** The limit in seconds. */
   readonly seconds: number;
-  constructor(options: { seconds: number } & EvaluatorOptions) {
+  constructor(options: { seconds: number | DurationParts } & EvaluatorOptions) {
     super(options);
-    if (typeof options.seconds !== 'number' || !(options.seconds >= 0)) {
+    const seconds = totalSeconds(options.seconds);
+    if (!(seconds >= 0)) {
       throw new UserError(`MaxDuration needs a non-negative number of seconds, got ${JSON.stringify(options.seconds)}`);
     }
-    this.seconds = options.seconds;
+    this.seconds = seconds;
+    // dataset files keep a plain number of seconds, as pydantic-evals writes them
+    this.specOptions['seconds'] = seconds;
   }
   evaluate(ctx: EvaluatorContext): boolean {
     return ctx.durationMs <= this.seconds * 1000;
