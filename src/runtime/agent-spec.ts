@@ -4,7 +4,6 @@
  * by name. `Agent.fromSpec(data, options)` / `Agent.fromFile(path, options)` build it; the
  * `spec` run option applies one to a single run.
  */
-import { readFile } from 'node:fs/promises';
 import type { AgentOptions, AgentRetries } from './agent-options.js';
 import type { AbstractCapability } from './capabilities/abstract.js';
 import { PrefixTools, SetToolMetadata } from './capabilities/core.js';
@@ -178,6 +177,7 @@ export function mergeSpecOptions<Deps, Output>(spec: AgentOptions<Deps, unknown>
 export async function readSpecFile(path: string): Promise<unknown> {
   let text: string;
   try {
+    const { readFile } = await import('node:fs/promises');
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw new UserError(`Cannot read agent spec ${path}: ${(e as Error).message}`, { cause: e });

@@ -3,7 +3,7 @@
  * `_uuid.uuid7`): every run gets a fresh `runId`; a conversation id is given, inherited from the
  * history's latest message that has one, or new.
  */
-import { randomFillSync } from 'node:crypto';
+import { loadModuleSync } from './load-module.js';
 import { UserError } from './errors.js';
 import type { ModelMessage } from './messages.js';
 import { buildRunContext } from './run-state.js';
@@ -12,6 +12,7 @@ import type { RunState } from './run-state.js';
 /** `conversationId: 'new'` starts a new conversation even when the history has one. */
 export const NEW_CONVERSATION = 'new';
 
+let cryptoModule: typeof import('node:crypto') | undefined;
 let lastMs = -1;
 let seq = 0;
 // Random bytes drawn in blocks: one `randomFillSync` per 512 ids, not one per id.
@@ -45,7 +46,8 @@ export function uuid7(nowMs: number = Date.now()): string {
     seq = 0;
   }
   if (poolAt + 8 > POOL.length) {
-    randomFillSync(POOL);
+    // node:crypto on first use, not at import (it costs ~10 ms to load)
+    (cryptoModule ??= loadModuleSync<typeof import('node:crypto')>('node:crypto')).randomFillSync(POOL);
     poolAt = 0;
   }
   const r = poolAt;

@@ -3,7 +3,7 @@
  * `OpenAIChatModel._map_messages` and the helpers it calls (user content, tool returns with
  * files, retry prompts, assistant turns with thinking and tool calls, instructions).
  */
-import { createHash } from 'node:crypto';
+import { loadModuleSync } from '../load-module.js';
 import { UserError, assertNever } from '../errors.js';
 import type {
   BinaryContent,
@@ -84,7 +84,7 @@ export function isTextLikeMediaType(mediaType: string): boolean {
 export function multiModalIdentifier(item: MultiModalContent): string {
   if (item.identifier !== undefined) return item.identifier;
   const source = item.kind === 'binary' ? Buffer.from(item.data, 'base64') : Buffer.from(item.url, 'utf8');
-  return createHash('sha1').update(new Uint8Array(source)).digest('hex').slice(0, 6);
+  return loadModuleSync<typeof import('node:crypto')>('node:crypto').createHash('sha1').update(new Uint8Array(source)).digest('hex').slice(0, 6);
 }
 
 /** Text file content wrapped in BEGIN/END FILE delimiters, as pydantic-ai inlines text documents. */
