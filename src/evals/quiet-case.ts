@@ -11,7 +11,7 @@ import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { EvaluatorContext } from './evaluator-context.js';
 import { runEvaluatorFast, type EvaluationResult, type Evaluator, type EvaluatorFailure } from './evaluator.js';
 import type { ReportCase, ReportCaseFailure } from './report.js';
-import { commonFields, randomHex, type CaseRun, type PlannedRun } from './run-case.js';
+import { commonFields, evaluatorContextFor, randomHex, type CaseRun, type PlannedRun } from './run-case.js';
 import type { TaskContext } from './runner.js';
 import { spanTreeOf } from './span-collector.js';
 import { callInEvalScope, extractSpanTreeMetrics, TaskRun } from './task-run.js';
@@ -107,17 +107,7 @@ function evaluate<I, O, M>(run: CaseRun<I, O, M>, traceId: string, spanId: strin
     const c = planned.case;
     const spanTree = spans.length ? spanTreeOf(spans) : undefined;
     extractSpanTreeMetrics(taskRun, spanTree);
-    const ctx = new EvaluatorContext<I, O, M>({
-      name: planned.reportName,
-      inputs: c.inputs,
-      metadata: c.metadata,
-      expectedOutput: c.expectedOutput,
-      output,
-      durationMs,
-      spanTree,
-      attributes: taskRun.attributes,
-      metrics: taskRun.metrics,
-    });
+    const ctx = evaluatorContextFor<I, O, M>(planned, taskRun, output, durationMs, spanTree);
     const all: readonly Evaluator<I, O, M>[] = c.evaluators.length ? [...c.evaluators, ...evaluators] : evaluators;
     const outputs = all.map((e) => runEvaluatorFast(e, ctx, options.retryEvaluators));
     const finish = (o: readonly (EvaluationResult[] | EvaluatorFailure)[]) => run.settle(finishedCase(planned, traceId, spanId, ctx, o, performance.now() - t0));

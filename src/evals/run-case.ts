@@ -409,6 +409,18 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
   const retry = args.options.retryTask;
   const { run: taskRun, output, durationMs, spanTree } = await (retry && retry.maxAttempts > 1 ? withRetry(once, retry, run.signal) : once());
   extractSpanTreeMetrics(taskRun, args.recordingError ? undefined : spanTree);
+  return evaluatorContextFor(planned, taskRun, output, durationMs, args.recordingError ?? spanTree);
+}
+
+/** The evaluators' view of a finished task run (both case paths build it here). */
+export function evaluatorContextFor<I, O, M>(
+  planned: PlannedRun<I, O, M>,
+  taskRun: TaskRun,
+  output: O,
+  durationMs: number,
+  spanTree: SpanTree | SpanTreeRecordingError | undefined,
+): EvaluatorContext<I, O, M> {
+  const c = planned.case;
   return new EvaluatorContext<I, O, M>({
     name: planned.reportName,
     inputs: c.inputs,
@@ -416,7 +428,7 @@ async function runTask<I, O, M>(args: RunCaseArgs<I, O, M>, run: { readonly sign
     expectedOutput: c.expectedOutput,
     output,
     durationMs,
-    spanTree: args.recordingError ?? spanTree,
+    spanTree,
     attributes: taskRun.attributes,
     metrics: taskRun.metrics,
   });

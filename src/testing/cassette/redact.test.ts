@@ -212,7 +212,7 @@ describe('the three layers', () => {
     // binary data that happens to be valid UTF-8 is still binary
     const utf8 = redactInteraction(req({ headers: { 'content-type': ['application/octet-stream'] }, body: { kind: 'text', text: `k${token}|${aws}Q` } }), { secretEnv: false });
     expect(utf8.request.body).toEqual({ kind: 'text', text: `k${REDACTED}|${REDACTED}Q` });
-    // in text a glued prefix is a word, not a key ("risk-free-investment-strategy")
+    // in text a glued prefix is a word, not a key (a hyphenated word that contains the prefix)
     const word = 'risk' + '-free-investment-strategy';
     expect(redactInteraction(req({ body: { kind: 'text', text: word } }), { secretEnv: false }).request.body).toEqual({ kind: 'text', text: word });
   });
